@@ -1,0 +1,1 @@
+"""The `callcenter` sub-commands, one module per area."""

@@ -1,0 +1,1 @@
+"""The customer contact repository: customers, identities, contacts on every channel, cases, callbacks."""

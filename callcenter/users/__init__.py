@@ -1,0 +1,1 @@
+"""Users of the service (agents, supervisors, admins), passwords and sign-in."""
