@@ -3,7 +3,8 @@
 Fills a repository with N contacts over M customers once (kept between runs), then times,
 over random customers, the two reads the screen-pop does on every ringing call:
 
-* lookup by phone (``service.search_customers(phone=...)``);
+* lookup by phone: ``hot_reads.customer_id_by_identity`` on a held connection (the screen-pop's
+  lookup) and ``service.search_customers(phone=...)`` in a unit of work (the REST search);
 * the history (``service.customer_history``: last 50 contacts with notes, open cases, callbacks),
   once on a connection held open (how the screen-pop reads) and once in a fresh unit of work
   per call (how a REST request reads).
@@ -34,7 +35,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from callcenter import migrate
-from callcenter.contacts import service
+from callcenter.contacts import hot_reads, service
 from callcenter.contacts.models import Callback, Case, Contact, Customer, Identity, Note
 from callcenter.db import create_engine, create_sessionmaker, unit_of_work
 from callcenter.users.actor import SYSTEM
@@ -238,6 +239,10 @@ async def measure(url: str, customers: int, lookups: int) -> None:
         async with unit_of_work(sessions) as session:
             await service.customer_history(session, customer_id=customer_id, actor=SYSTEM, limit=50)
 
+    async def lookup_held(customer_id: int) -> None:
+        found = await hot_reads.customer_id_by_identity(held, kind="phone", value=phone_of(customer_id))
+        assert found == customer_id
+
     async def lookup(customer_id: int) -> None:
         async with unit_of_work(sessions) as session:
             found = await service.search_customers(session, region="US", phone=phone_of(customer_id))
@@ -249,12 +254,13 @@ async def measure(url: str, customers: int, lookups: int) -> None:
     cold = cold_ids[: max(1, lookups // 10)]
     results = {
         "history cold (held conn)": await timed(calls(history_held, cold)),
-        "lookup cold": await timed(calls(lookup, cold[::-1])),
+        "lookup cold (held conn)": await timed(calls(lookup_held, cold[::-1])),
     }
     for name, function in (
         ("history warm (held conn)", history_held),
         ("history warm (per request)", history_request),
-        ("lookup warm", lookup),
+        ("lookup warm (held conn)", lookup_held),
+        ("search warm (per request)", lookup),
     ):
         await timed(calls(function, warm_ids))
         results[name] = await timed(calls(function, warm_ids))
@@ -270,14 +276,15 @@ async def measure(url: str, customers: int, lookups: int) -> None:
     await bare.close()
 
     print(f"\n{engine.dialect.name}: {lookups:,} random customers; times in ms")
-    print(f"{'measure':<28}{'p50':>9}{'p99':>9}{'max':>9}")
+    print(f"{'measure':<30}{'p50':>9}{'p99':>9}{'max':>9}")
     for name, samples in results.items():
         p50, p99 = quantiles(samples)
-        print(f"{name:<28}{p50:>9.3f}{p99:>9.3f}{max(samples):>9.3f}")
+        print(f"{name:<30}{p50:>9.3f}{p99:>9.3f}{max(samples):>9.3f}")
     for ours, peer in (
         ("history warm (held conn)", "bare driver history warm"),
         ("history warm (per request)", "bare driver history warm"),
-        ("lookup warm", "bare driver lookup warm"),
+        ("lookup warm (held conn)", "bare driver lookup warm"),
+        ("search warm (per request)", "bare driver lookup warm"),
     ):
         ratio = quantiles(results[ours])[0] / quantiles(results[peer])[0]
         print(f"{ours}: p50 / {peer} p50 = {ratio:.2f}x")

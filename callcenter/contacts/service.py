@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from callcenter.contacts import repository
-from callcenter.contacts.history_query import read_history
+from callcenter.contacts.hot_reads import read_history
 from callcenter.contacts.identities import normalize_identity
 from callcenter.contacts.models import Channel, Contact, ContactEvent, Customer, Identity, IdentityKind, Note
 from callcenter.contacts.schemas import (
@@ -270,7 +270,7 @@ async def customer_history(
 ) -> dict[str, Any]:
     """Every contact of the customer across channels, newest first, with notes, open cases and callbacks.
 
-    One statement (see history_query); a merged customer's history is its target's. ``db`` may be
+    One statement (see hot_reads); a merged customer's history is its target's. ``db`` may be
     a session or a connection held open for hot reads such as the screen-pop.
     """
     before = decode_history_cursor(cursor) if cursor else None

@@ -1,7 +1,7 @@
-"""The customer history as one SQL statement that returns one JSON document.
+"""The reads on the screen-pop path: who is calling, and their history as one JSON document.
 
-The screen-pop reads a caller's history on every ringing call, so this read is built for
-latency: a single round trip, no ORM objects, every part served by an index led by
+The screen-pop reads a caller's history on every ringing call, so these reads are built for
+latency: a single round trip each, no ORM objects, every part served by an index led by
 ``customer_id`` (or ``contact_id`` / ``case_id``). The database assembles the document
 (SQLite ``json_object``/``json_group_array``, PostgreSQL ``json_build_object``/``json_agg``);
 Python only parses it and restores the types JSON cannot carry (timestamps, booleans).
@@ -132,6 +132,20 @@ def _restore(row: dict[str, Any], kind: str) -> dict[str, Any]:
     for name in flags:
         row[name] = bool(row[name])
     return row
+
+
+_CUSTOMER_BY_IDENTITY = text(
+    "SELECT c.id, c.merged_into_id FROM identities i JOIN customers c ON c.id = i.customer_id "
+    "WHERE i.kind = :kind AND i.value = :value"
+)
+
+
+async def customer_id_by_identity(db: AsyncSession | AsyncConnection, *, kind: str, value: str) -> int | None:
+    """The customer owning a normalised identity (its merge target when it was merged), or None."""
+    row = (await db.execute(_CUSTOMER_BY_IDENTITY, {"kind": kind, "value": value})).first()
+    if row is None:
+        return None
+    return row.merged_into_id or row.id
 
 
 async def read_history(
