@@ -116,7 +116,6 @@ class AmiClient:
         self._paused = False
         self._pauses = 0  # bumped on every pause, so keepalive knows silence was self-inflicted
         self._shutdown_seen = False
-        self._fully_booted: AmiMessage | None = None
         self._fully_booted_seen = asyncio.Event()
         self._connected = asyncio.Event()
         self._closing = False
@@ -345,7 +344,6 @@ class AmiClient:
                 f"cannot connect to AMI server {self.name} ({self.host}:{self.port}): {exc}"
             ) from exc
         self._protocol = protocol
-        self._fully_booted = None
         self._fully_booted_seen.clear()
         try:
             await self._login(protocol)
@@ -354,12 +352,11 @@ class AmiClient:
                 async with asyncio.timeout(_FULLY_BOOTED_WAIT_SECONDS):
                     await self._fully_booted_seen.wait()
             except TimeoutError:
-                pass
+                self._settle_boot(None)  # FullyBooted filtered out: only a Shutdown seen marks a new boot
         except BaseException:
             protocol.abort()
             self._protocol = None
             raise
-        self._settle_boot()
         self.connections += 1
         self._connected.set()
         log.info("ami connected", server=self.name, banner=self.banner, boot=self.boot.number if self.boot else None)
@@ -413,12 +410,12 @@ class AmiClient:
             except AmiError:
                 return
 
-    def _settle_boot(self) -> None:
+    def _settle_boot(self, fully_booted: AmiMessage | None) -> None:
         """Decide whether this connection sees the same Asterisk boot as the previous one."""
         started_at: float | None = None
-        if self._fully_booted is not None:
+        if fully_booted is not None:
             try:
-                started_at = time.time() - float(self._fully_booted.get("Uptime") or 0)
+                started_at = time.time() - float(fully_booted.get("Uptime") or 0)
             except ValueError:
                 started_at = None
         previous = self.boot
@@ -441,7 +438,8 @@ class AmiClient:
         for event in events:
             name = event.name
             if name == "FullyBooted":
-                self._fully_booted = event
+                # Settled before the event is queued, so a consumer handling it already sees the new boot.
+                self._settle_boot(event)
                 self._fully_booted_seen.set()
             elif name == "Shutdown":
                 self._shutdown_seen = True
