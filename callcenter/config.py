@@ -5,8 +5,21 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from callcenter.telephony.agi.limits import AgiLimits
+
+
+class AgiSettings(BaseModel):
+    """The FastAGI server Asterisk connects to (``AGI(agi://host:port/<flow>)``)."""
+
+    host: str = Field("127.0.0.1", description="Address the FastAGI server listens on.")
+    port: int = Field(4573, ge=0, le=65535, description="FastAGI port (4573 is Asterisk's default).")
+    default_script: str | None = Field(
+        None, description="Script (flow) run when Asterisk asks for an unknown one; unset: a polite hang-up."
+    )
+    limits: AgiLimits = Field(default_factory=AgiLimits)
 
 
 class Settings(BaseSettings):
@@ -30,6 +43,7 @@ class Settings(BaseSettings):
         False, description="When false, an agent sees only their own private notes."
     )
     log_level: str = "INFO"
+    agi: AgiSettings = Field(default_factory=AgiSettings)
 
     def resolved_secret(self) -> str:
         """The signing secret: the configured one, or one generated once and kept in data_dir."""

@@ -50,11 +50,15 @@ USAGES = {
 
 @dataclass(frozen=True)
 class Press:
-    """The caller presses ``digits``: the first ``after_s`` into the prompt, the next ones ``gap_s`` apart."""
+    """The caller presses ``digits``: the first ``after_s`` into the prompt, the next ones ``gap_s`` apart.
+
+    With ``hangup_after_s`` the caller then hangs up that long into the same prompt.
+    """
 
     digits: str
     after_s: float = 0.5
     gap_s: float = 0.25
+    hangup_after_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class HangUp:
 
 
 Step = Press | Silence | HangUp
-_STEP = re.compile(r"(?P<hangup>[Hh](?P<after>\d+(?:\.\d+)?)?)|(?P<digits>[0-9*#A-Da-d]+)|(?P<silence>-?)")
+_STEP = re.compile(r"(?P<digits>[0-9*#A-Da-d]*)(?:(?P<hangup>[Hh])(?P<after>\d+(?:\.\d+)?)?)?|(?P<silence>-)")
 
 
 @dataclass(frozen=True)
@@ -82,17 +86,20 @@ class CallerScript:
 
     @classmethod
     def parse(cls, text: str, *, hangup_at_s: float | None = None) -> CallerScript:
-        """Build from ``"1,4321#,-,H1.5"``: digits to press, ``-`` or empty for silence, ``H[seconds]`` hang-up."""
+        """Build from ``"1,4321#,-,43H2,H1.5"``: digits, ``-``/empty for silence, ``[digits]H[seconds]`` hang-up."""
         steps: list[Step] = []
         for item in text.split(",") if text else []:
             match = _STEP.fullmatch(item.strip())
             if match is None:
                 raise ValueError(f"bad caller step {item!r}: use digits, '-' for silence or H[seconds] to hang up")
-            if match.group("hangup"):
-                after = match.group("after")
-                steps.append(HangUp(float(after)) if after else HangUp())
-            elif match.group("digits"):
-                steps.append(Press(match.group("digits").upper()))
+            digits = (match.group("digits") or "").upper()
+            after = float(match.group("after")) if match.group("after") else HangUp.after_s
+            if match.group("hangup") and digits:
+                steps.append(Press(digits, hangup_after_s=max(after, Press.after_s + Press.gap_s * len(digits))))
+            elif match.group("hangup"):
+                steps.append(HangUp(after))
+            elif digits:
+                steps.append(Press(digits))
             else:
                 steps.append(Silence())
         return cls(tuple(steps), hangup_at_s)
@@ -271,6 +278,7 @@ class AsteriskChannel:
         self._step += 1
         if isinstance(step, Press):
             keys += [(step.after_s + i * step.gap_s, digit) for i, digit in enumerate(step.digits)]
+            cut = step.hangup_after_s
         elif isinstance(step, HangUp):
             cut = step.after_s
         if self.script.hangup_at_s is not None:

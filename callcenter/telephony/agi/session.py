@@ -82,6 +82,7 @@ class AgiSession:
         "_command_timeout",
         "_hangup_waiters",
         "_loop",
+        "_notified",
         "_pending",
         "_pending_line",
         "_write",
@@ -108,6 +109,7 @@ class AgiSession:
         self._pending_line = ""
         self._closed = False
         self._broken = False
+        self._notified = False
         self._hangup_waiters: list[asyncio.Future[None]] = []
 
     # -- fed by the connection -------------------------------------------------------------------
@@ -122,6 +124,7 @@ class AgiSession:
 
     def _on_hangup_notice(self) -> None:
         self.hung_up = True
+        self._notified = True
         for waiter in self._hangup_waiters:
             if not waiter.done():
                 waiter.set_result(None)
@@ -189,8 +192,8 @@ class AgiSession:
         return await self._send(verb, [encode_argument(arg) for arg in args])
 
     async def wait_hangup(self) -> None:
-        """Return once Asterisk reports the hang-up (HANGUP notification, 511, -1 or close)."""
-        if self.hung_up:
+        """Return once Asterisk has sent its HANGUP notification (or the connection is gone)."""
+        if self._notified:
             return
         waiter = self._loop.create_future()
         self._hangup_waiters.append(waiter)
