@@ -5,8 +5,20 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IvrSettings(BaseModel):
+    """Where the IVR flows live and what the flow checker compares them with."""
+
+    flows_dir: Path = Field(Path("ivr_flows"), description="Directory of the shipped flow files.")
+    default_flow: str = Field("main-menu", description="Flow served when the AGI URL names an unknown one.")
+    queues: list[str] = Field(
+        default_factory=list, description="Known Asterisk queues; flows naming another are rejected (empty: no check)."
+    )
+    sounds_dir: Path | None = Field(None, description="Asterisk sounds directory; when set, every prompt must exist.")
+    timezone: str = Field("UTC", description="Time zone of the `time` values CEL conditions see.")
 
 
 class Settings(BaseSettings):
@@ -30,6 +42,7 @@ class Settings(BaseSettings):
         False, description="When false, an agent sees only their own private notes."
     )
     log_level: str = "INFO"
+    ivr: IvrSettings = Field(default_factory=IvrSettings)
 
     def resolved_secret(self) -> str:
         """The signing secret: the configured one, or one generated once and kept in data_dir."""
