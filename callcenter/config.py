@@ -22,6 +22,18 @@ class AgiSettings(BaseModel):
     limits: AgiLimits = Field(default_factory=AgiLimits)
 
 
+class IvrSettings(BaseModel):
+    """Where the IVR flows live and what the flow checker compares them with."""
+
+    flows_dir: Path = Field(Path("ivr_flows"), description="Directory of the shipped flow files.")
+    default_flow: str = Field("main-menu", description="Flow served when the AGI URL names an unknown one.")
+    queues: list[str] = Field(
+        default_factory=list, description="Known Asterisk queues; flows naming another are rejected (empty: no check)."
+    )
+    sounds_dir: Path | None = Field(None, description="Asterisk sounds directory; when set, every prompt must exist.")
+    timezone: str = Field("UTC", description="Time zone of the `time` values CEL conditions see.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_nested_delimiter="__", extra="ignore")
 
@@ -44,6 +56,7 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     agi: AgiSettings = Field(default_factory=AgiSettings)
+    ivr: IvrSettings = Field(default_factory=IvrSettings)
 
     def resolved_secret(self) -> str:
         """The signing secret: the configured one, or one generated once and kept in data_dir."""
