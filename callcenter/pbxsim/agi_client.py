@@ -148,6 +148,8 @@ class _Session:
         )
         self.busy = False
         self.tasks: list[asyncio.Task[None]] = []
+        self.last_heard = 0.0
+        self.watchdog: asyncio.TimerHandle | None = None
 
     def elapsed(self) -> float:
         return self.clock.now() - self.start
@@ -168,22 +170,36 @@ class _Session:
             self.channel.caller_hangs_up()
             self.send([HANGUP_NOTICE])
 
-    async def run(self, idle_timeout_s: float) -> None:
+    def _watch_idle(self, idle_timeout_s: float) -> None:
+        """Close the connection once the server has been silent for ``idle_timeout_s`` (real seconds)."""
+        loop = asyncio.get_running_loop()
+        quiet = loop.time() - self.last_heard
+        if quiet >= idle_timeout_s:
+            self.report.stalled = True
+            self.writer.transport.abort()
+        else:
+            self.watchdog = loop.call_later(idle_timeout_s - quiet, self._watch_idle, idle_timeout_s)
+
+    async def run(self, idle_timeout_s: float | None) -> None:
+        loop = asyncio.get_running_loop()
         self.send([f"agi_{name}: {value}" for name, value in self.call.environment()] + [""])
         if self.call.caller.hangup_at_s is not None:
             self.tasks.append(asyncio.create_task(self.caller_hangs_up_at(self.call.caller.hangup_at_s)))
+        if idle_timeout_s is not None:
+            self.last_heard = loop.time()
+            self.watchdog = loop.call_later(idle_timeout_s, self._watch_idle, idle_timeout_s)
         while True:
             try:
-                raw = await asyncio.wait_for(self.reader.readline(), idle_timeout_s)
-            except TimeoutError:
-                self.report.stalled = True
-                return
+                raw = await self.reader.readline()
             except (ValueError, ConnectionError):  # an oversize line or a reset: Asterisk drops the session too
+                return
+            if self.report.stalled:
                 return
             if not raw.endswith(b"\n"):
                 self.report.server_half_closed = True
                 self.send([HANGUP_NOTICE])
                 return
+            self.last_heard = loop.time()
             line = raw[:-1].decode("utf-8", "replace")
             self.report.commands.append(line)
             self.report.transcript.append((self.elapsed(), "S>", line))
@@ -197,6 +213,8 @@ class _Session:
                 self.tasks.append(asyncio.create_task(self.notice_later()))
 
     def finish(self) -> AgiCallReport:
+        if self.watchdog is not None:
+            self.watchdog.cancel()
         for task in self.tasks:
             task.cancel()
         self.report.variables_set = dict(self.channel.variables_set)
@@ -212,9 +230,12 @@ async def run_agi_call(
     call: AgiCall | None = None,
     *,
     clock: Clock | None = None,
-    idle_timeout_s: float = 30.0,
+    idle_timeout_s: float | None = 30.0,
 ) -> AgiCallReport:
-    """Place one simulated call into the FastAGI server at host:port and report what it did."""
+    """Place one simulated call into the FastAGI server at host:port and report what it did.
+
+    ``idle_timeout_s`` (real seconds, None for no limit): give up on a server that stays silent that long.
+    """
     call = call or AgiCall()
     reader, writer = await asyncio.open_connection(host, port)
     session = _Session(call, clock or RealClock(), reader, writer)

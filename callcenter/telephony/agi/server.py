@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from typing import cast
 
 from callcenter.telephony.agi.limits import AgiLimits
 from callcenter.telephony.agi.protocol import (
@@ -51,7 +52,7 @@ class _AgiConnection(asyncio.Protocol):
         self.peer = "?"
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)  # uvloop's TCP transport is not an asyncio.Transport subclass
         self._transport = transport
         self._closed = asyncio.get_running_loop().create_future()
         peer = transport.get_extra_info("peername")

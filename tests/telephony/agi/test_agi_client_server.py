@@ -221,3 +221,26 @@ def test_caller_script_format() -> None:
     )
     with pytest.raises(ValueError, match="bad caller step"):
         CallerScript.parse("1,x")
+
+
+def test_server_and_client_run_on_uvloop() -> None:
+    uvloop = pytest.importorskip("uvloop")  # uvicorn[standard] installs it; the service may run on it
+    seen: list[Any] = []
+
+    async def scenario() -> AgiCallReport:
+        return await call(recorder(seen), "2,3141")
+
+    report = uvloop.run(scenario())
+    assert seen[1:] == [StreamFileResult("2", 4000), GetDataResult("3141", False)]
+    assert report.variables_set == {"IVR_ACCOUNT": "3141", "IVR_QUEUE": "sales"}
+    assert report.server_half_closed
+
+
+async def test_client_gives_up_on_a_silent_server() -> None:
+    async def silent(session: AgiSession) -> None:
+        await asyncio.sleep(10)
+
+    async with running_server({"main-menu": silent}) as server:
+        report = await run_agi_call("127.0.0.1", server.port, AgiCall(), clock=ScaledClock(200), idle_timeout_s=0.2)
+    assert report.stalled
+    assert report.commands == []
