@@ -236,16 +236,21 @@ class Call:
         ev.newexten(one, 3, "AGI", f"{self.pbx.agi_url}/main-menu,inbound,{spec.caller_num}")
         self.pbx.originate_response(self)
         agi = AgiChannel(one, ev, self.clock, self.line)
-        await self.pbx.ivr.run(agi, "main-menu", ["inbound", spec.caller_num])
+        status = "SUCCESS"
+        try:
+            await self.pbx.ivr.run(agi, "main-menu", ["inbound", spec.caller_num])
+        except ConnectionError:
+            status = "FAILURE"
         self._check_command()
         queue = one.variables.get("IVR_QUEUE", "")
         account = one.variables.get("IVR_ACCOUNT", "")
+        self.truth.ivr_account = account
         if agi.dead:
             ev.varset(one, "AGISTATUS", "HANGUP")
             self._ivr_teardown(caller_hung_up=self.line.gone.is_set())
             raise CallEnded
-        ev.varset(one, "AGISTATUS", "SUCCESS")
-        ev.newexten(one, 4, "NoOp", f"AGISTATUS=SUCCESS IVR_QUEUE={queue} IVR_ACCOUNT={account}")
+        ev.varset(one, "AGISTATUS", status)
+        ev.newexten(one, 4, "NoOp", f"AGISTATUS={status} IVR_QUEUE={queue} IVR_ACCOUNT={account}")
         ev.newexten(one, 5, "GotoIf", f"{int(queue == 'support')}?support")
         if queue == "support":
             ev.newexten(one, 9, "Queue", "support,,,,300")
