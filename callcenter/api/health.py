@@ -27,8 +27,13 @@ async def ready(request: Request) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "database": f"unreachable: {exc}"}, status_code=503)
     if current != head:
         return JSONResponse(
-            {"status": "unavailable", "database": "reachable", "migration": current, "head": head,
-             "hint": "run `callcenter db upgrade`"},
+            {
+                "status": "unavailable",
+                "database": "reachable",
+                "migration": current,
+                "head": head,
+                "hint": "run `callcenter db upgrade`",
+            },
             status_code=503,
         )
     return JSONResponse({"status": "ready", "database": "reachable", "migration": current})
