@@ -50,7 +50,6 @@ ConnectHook = Callable[["AmiClient"], Awaitable[None]]
 _LIFECYCLE_EVENTS = frozenset({"FullyBooted", "Shutdown"})
 # Uptime is reported in whole seconds: two estimates of a boot's start this close are the same boot.
 _BOOT_TOLERANCE_SECONDS = 2.0
-_FULLY_BOOTED_WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +83,7 @@ class AmiClient:
         reconnect_max_delay: float = 30.0,
         max_backlog: int = 10_000,
         max_frame_bytes: int = 1 << 20,
+        fully_booted_wait: float = 1.0,
     ) -> None:
         self.name = name
         self.host = host
@@ -102,6 +102,7 @@ class AmiClient:
         self.reconnect_max_delay = reconnect_max_delay
         self.max_backlog = max_backlog
         self._max_frame_bytes = max_frame_bytes
+        self.fully_booted_wait = fully_booted_wait
         self.banner: str | None = None
         self.boot: AmiBoot | None = None
         self.last_error: BaseException | None = None
@@ -349,7 +350,7 @@ class AmiClient:
             await self._login(protocol)
             # Asterisk sends FullyBooted right after a successful login; wait a little (it may be filtered).
             try:
-                async with asyncio.timeout(_FULLY_BOOTED_WAIT_SECONDS):
+                async with asyncio.timeout(self.fully_booted_wait):
                     await self._fully_booted_seen.wait()
             except TimeoutError:
                 self._settle_boot(None)  # FullyBooted filtered out: only a Shutdown seen marks a new boot
@@ -486,6 +487,6 @@ class AmiClient:
                 if inspect.isawaitable(result):
                     await result
             except Exception:
-                log.exception("ami event consumer failed", server=self.name, event=event.name)
+                log.exception("ami event consumer failed", server=self.name, ami_event=event.name)
             if not backlog:
                 self._drained.set()

@@ -87,6 +87,7 @@ class FakeAsterisk:
         self.logins: list[AmiMessage] = []
         self.booted_at = time.time() - 66
         self.interleave: list[bytes] = CALL_EVENTS[:8]
+        self.send_fully_booted = True  # False: as if the login's Events filter left out the system class
         self._server: asyncio.Server | None = None
         self._rng = random.Random(3)
 
@@ -152,7 +153,8 @@ class FakeAsterisk:
                 session.authenticated = True
                 uptime = int(time.time() - self.booted_at)
                 session.write(with_action_id(LOGIN_OK, "s5-001", action_id))
-                session.write(FULLY_BOOTED.replace(b"Uptime: 66\r\n", f"Uptime: {uptime}\r\n".encode()))
+                if self.send_fully_booted:
+                    session.write(FULLY_BOOTED.replace(b"Uptime: 66\r\n", f"Uptime: {uptime}\r\n".encode()))
             else:
                 # Asterisk waits about a second before refusing, then closes the socket.
                 await asyncio.sleep(self.auth_delay)

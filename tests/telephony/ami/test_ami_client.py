@@ -332,3 +332,49 @@ def test_server_names_must_be_unique() -> None:
     clients = [AmiClient("pbx", "127.0.0.1", username="u", secret="s") for _ in range(2)]
     with pytest.raises(ValueError, match="two AMI servers are named 'pbx'"):
         AmiServers(clients)
+
+
+async def test_without_fully_booted_only_a_shutdown_marks_a_new_boot(fake: FakeAsterisk) -> None:
+    fake.send_fully_booted = False
+    recorder = Recorder()
+    async with make_client(fake, recorder, fully_booted_wait=0.05) as client:
+        await recorder.wait_hooks(1)
+        fake.cut()  # a dropped connection is not a restart
+        await recorder.wait_hooks(2)
+        fake.restart()
+        await recorder.wait_hooks(3)
+        assert recorder.hooks == [(1, 1), (2, 1), (3, 2)]
+        assert client.boot is not None and client.boot.started_at is None
+
+
+async def test_consumer_errors_do_not_stop_delivery(fake: FakeAsterisk) -> None:
+    delivered: list[str] = []
+
+    def picky(event: AmiMessage) -> None:
+        if event.name == "Newchannel":
+            raise RuntimeError("consumer bug")
+        delivered.append(event.name)
+
+    async with make_client(fake, consumer=picky) as client:
+        fake.push(b"".join(CALL_EVENTS[:6]))
+        expected = [m.name for m in AmiDecoder(expect_banner=False).feed(b"".join(CALL_EVENTS[:6]))]
+        assert "Newchannel" in expected
+        async with asyncio.timeout(5):
+            while len(delivered) < 1 + sum(name != "Newchannel" for name in expected):
+                await client.ping()
+        assert delivered == ["FullyBooted", *(name for name in expected if name != "Newchannel")]
+        assert client.connected
+
+
+async def test_client_event_filter_keeps_lifecycle_events(fake: FakeAsterisk) -> None:
+    recorder = Recorder()
+    async with make_client(fake, recorder, only_events={"Hangup"}):
+        await recorder.wait_hooks(1)
+        fake.push(b"".join(CALL_EVENTS))
+        hangups = sum(f.startswith(b"Event: Hangup\r\n") for f in CALL_EVENTS)
+        await recorder.wait_for(lambda: sum(e.name == "Hangup" for e in recorder.events) == hangups)
+        fake.restart()
+        await recorder.wait_hooks(2)
+        names = [e.name for e in recorder.events]
+        assert set(names) == {"FullyBooted", "Hangup", "Shutdown"}
+        assert names.count("FullyBooted") == 2
