@@ -15,6 +15,7 @@ caller awaits are in flight, so a consumer that awaits an action cannot deadlock
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
 import itertools
 import random
@@ -72,6 +73,7 @@ class AmiClient:
         username: str,
         secret: str,
         events: str | None = "on",
+        auth: str = "plain",
         consumer: EventConsumer | None = None,
         on_connect: ConnectHook | None = None,
         only_events: Iterable[str] | None = None,
@@ -91,6 +93,9 @@ class AmiClient:
         self.username = username
         self._secret = secret
         self.events = events
+        if auth not in ("plain", "md5"):
+            raise ValueError(f"AMI auth must be 'plain' or 'md5', not {auth!r}")
+        self.auth = auth
         self._consumer = consumer
         self._on_connect = on_connect
         self._only_events = frozenset(only_events) | _LIFECYCLE_EVENTS if only_events is not None else None
@@ -141,6 +146,7 @@ class AmiClient:
             username=settings.username,
             secret=settings.secret.get_secret_value(),
             events=settings.events,
+            auth=settings.auth,
             consumer=consumer,
             on_connect=on_connect,
             only_events=only_events,
@@ -364,11 +370,20 @@ class AmiClient:
         return protocol
 
     async def _login(self, protocol: AmiProtocol) -> None:
-        fields = [("Username", self.username), ("Secret", self._secret)]
-        if self.events is not None:
-            fields.append(("Events", self.events))
+        limit = self.connect_timeout + 2.0  # Asterisk answers a wrong secret only after about a second
         try:
-            await self._send(protocol, "Login", fields, limit=self.connect_timeout + 2.0)
+            if self.auth == "md5":
+                # The secret never crosses the wire: Login carries md5(challenge + secret).
+                challenge = await self._send(protocol, "Challenge", [("AuthType", "MD5")], limit=limit)
+                digest = hashlib.md5(
+                    ((challenge.get("Challenge") or "") + self._secret).encode(), usedforsecurity=False
+                )
+                fields = [("AuthType", "MD5"), ("Username", self.username), ("Key", digest.hexdigest())]
+            else:
+                fields = [("Username", self.username), ("Secret", self._secret)]
+            if self.events is not None:
+                fields.append(("Events", self.events))
+            await self._send(protocol, "Login", fields, limit=limit)
         except AmiActionError as exc:
             raise AmiAuthenticationError(
                 f"AMI server {self.name} ({self.host}:{self.port}) refused the login of user "

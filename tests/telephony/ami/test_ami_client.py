@@ -378,3 +378,15 @@ async def test_client_event_filter_keeps_lifecycle_events(fake: FakeAsterisk) ->
         names = [e.name for e in recorder.events]
         assert set(names) == {"FullyBooted", "Hangup", "Shutdown"}
         assert names.count("FullyBooted") == 2
+
+
+async def test_md5_challenge_login_never_sends_the_secret(fake: FakeAsterisk) -> None:
+    async with make_client(fake, auth="md5") as client:
+        assert client.connected
+        (session,) = fake.live
+        challenge, login = session.actions[:2]
+        assert (challenge.name, challenge["AuthType"]) == ("Challenge", "MD5")
+        assert login["AuthType"] == "MD5" and "Secret" not in login
+        assert len(login["Key"]) == 32
+    with pytest.raises(AmiAuthenticationError, match="Authentication failed"):
+        await make_client(fake, auth="md5", secret="wrong").connect()
