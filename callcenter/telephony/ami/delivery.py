@@ -21,6 +21,8 @@ log = structlog.get_logger(__name__)
 
 EventConsumer = Callable[[AmiMessage], Awaitable[None] | None]
 
+_YIELD_EVERY = 200
+
 
 class EventDelivery:
     """A bounded backlog drained into ``consumer`` (sync or async) by ``run``."""
@@ -59,6 +61,7 @@ class EventDelivery:
         """Hand events to the consumer one at a time, in order; a failing consumer is logged, not fatal."""
         backlog = self._backlog
         consumer = self._consumer
+        since_yield = 0
         while True:
             if not backlog:
                 self._drained.set()
@@ -75,3 +78,9 @@ class EventDelivery:
                     await result
             except Exception:
                 log.exception("ami event consumer failed", server=self.server, ami_event=event.name)
+            since_yield += 1
+            if since_yield >= _YIELD_EVERY:
+                # A consumer that never suspends would hold the loop for the whole backlog: let reads,
+                # timers and other tasks run between batches.
+                since_yield = 0
+                await asyncio.sleep(0)
