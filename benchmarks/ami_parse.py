@@ -16,6 +16,8 @@ Run by hand (not part of the tests)::
 2. Reader lag. A separate process plays Asterisk over a real TCP socket and sends the capture events at
    ``--rate`` events/s in 10 ms batches; our AmiClient receives them while a probe task measures how late
    the event loop wakes it (p50/p99/p99.9).
+3. Dead link. A server that stops answering but keeps the socket open: seconds until the client's
+   default keepalive notices and drops the connection (to reconnect).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from callcenter.telephony.ami import AmiClient, AmiDecoder, AmiMessage
+from callcenter.telephony.ami import AmiClient, AmiDecoder, AmiMessage, encode_message
 
 TRACES = Path(__file__).resolve().parents[1] / "tests" / "data" / "asterisk-traces"
 CHUNK = 65536
@@ -330,6 +332,50 @@ def reader_lag(rate: int, seconds: float) -> None:
     print(f"p50 {pct(50):.2f} ms   p99 {pct(99):.2f} ms   p99.9 {pct(99.9):.2f} ms   max {lags[-1] * 1000:.2f} ms")
 
 
+# --- dead-link detection with the default keepalive ------------------------------------------------
+
+
+async def _dead_link_once(phase: float) -> float:
+    """Seconds from the moment the server goes silent (socket left open) to the client dropping it."""
+    silent = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"Asterisk Call Manager/11.0.0\r\n")
+        decoder = AmiDecoder(expect_banner=False)
+        while data := await reader.read(65536):
+            for action in decoder.feed(data):
+                if silent.is_set():
+                    continue  # a dead peer: the socket stays open, nothing comes back
+                reply = [("Response", "Success"), ("ActionID", action.action_id or "")]
+                writer.write(encode_message([*reply, ("Ping", "Pong")] if action.name == "Ping" else reply))
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = AmiClient("bench", "127.0.0.1", port, username="bench", secret="bench", fully_booted_wait=0)
+    await client.connect()
+    await asyncio.sleep(phase)  # somewhere in the keepalive cycle
+    silent.set()
+    started = time.perf_counter()
+    for _ in range(2000):
+        if not client.connected:
+            break
+        await asyncio.sleep(0.002)
+    detected = time.perf_counter() - started
+    await client.close()
+    server.close()
+    await server.wait_closed()
+    return detected
+
+
+def dead_link(runs: int) -> None:
+    phases = [0.8 * (i + 0.5) / runs for i in range(runs)]
+    delays = [asyncio.run(_dead_link_once(phase)) for phase in phases]
+    defaults = AmiClient.__init__.__kwdefaults__
+    interval, timeout = defaults["keepalive_interval"], defaults["keepalive_timeout"]
+    print(f"\ndead link (peer silent, socket open), keepalive {interval} s + {timeout} s, {runs} runs over the cycle:")
+    print(f"detected after median {statistics.median(delays):.2f} s, max {max(delays):.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -341,6 +387,7 @@ def main() -> None:
     throughput(args.rounds, args.repeat)
     if not args.skip_lag:
         reader_lag(args.rate, args.lag_seconds)
+        dead_link(5)
 
 
 if __name__ == "__main__":
