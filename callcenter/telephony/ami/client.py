@@ -80,6 +80,9 @@ class AmiClient:
         self.port = port
         self.username = username
         self._secret = secret
+        for label, value in (("name", name), ("username", username), ("secret", secret), ("events", events or "")):
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"AMI {label} must not contain CR or LF")
         self.events = events
         if auth not in ("plain", "md5"):
             raise ValueError(f"AMI auth must be 'plain' or 'md5', not {auth!r}")
@@ -287,12 +290,14 @@ class AmiClient:
                 await self._run_connected(protocol)
             except asyncio.CancelledError:
                 raise
-            except (AmiError, OSError) as exc:
+            except Exception as exc:
                 self.last_error = exc
                 if isinstance(exc, AmiAuthenticationError):
                     log.error("ami login refused", server=self.name, error=str(exc))
-                else:
+                elif isinstance(exc, AmiError | OSError):
                     log.warning("ami connection failed", server=self.name, error=str(exc))
+                else:
+                    log.exception("ami connection crashed", server=self.name)
                 if self._resolve_first_attempt(exc):
                     return
             finally:

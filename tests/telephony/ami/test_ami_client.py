@@ -390,3 +390,8 @@ async def test_md5_challenge_login_never_sends_the_secret(fake: FakeAsterisk) ->
         assert len(login["Key"]) == 32
     with pytest.raises(AmiAuthenticationError, match="Authentication failed"):
         await make_client(fake, auth="md5", secret="wrong").connect()
+
+
+def test_credentials_with_line_breaks_are_refused_up_front() -> None:
+    with pytest.raises(ValueError, match="AMI secret must not contain CR or LF"):
+        AmiClient("pbx", "127.0.0.1", username="callcenter", secret="x\r\nAction: Originate")
