@@ -245,16 +245,24 @@ def pyst2_live(events: list[bytes]) -> float:
 # --- measuring -------------------------------------------------------------------------------------
 
 
-def median_rate(run: Callable[[], int], messages: int, rounds: int) -> tuple[float, float, float, int]:
-    """(median, min, max) messages/s over ``rounds`` runs, and the messages the parser produced."""
-    rates = []
-    produced = 0
+def interleaved_rates(
+    runs: dict[str, Callable[[], int]], messages: int, rounds: int
+) -> dict[str, tuple[float, float, float, int]]:
+    """(median, min, max) messages/s and messages produced, per parser.
+
+    Each round runs every parser once, in turn, so a change of machine load hits all of them alike.
+    """
+    rates: dict[str, list[float]] = {name: [] for name in runs}
+    produced: dict[str, int] = {}
     for _ in range(rounds):
-        gc.collect()
-        started = time.perf_counter()
-        produced = run()
-        rates.append(messages / (time.perf_counter() - started))
-    return statistics.median(rates), min(rates), max(rates), produced
+        for name, run in runs.items():
+            gc.collect()
+            started = time.perf_counter()
+            produced[name] = run()
+            rates[name].append(messages / (time.perf_counter() - started))
+    return {
+        name: (statistics.median(values), min(values), max(values), produced[name]) for name, values in rates.items()
+    }
 
 
 def throughput(rounds: int, repeat: int) -> None:
@@ -265,35 +273,33 @@ def throughput(rounds: int, repeat: int) -> None:
     events = sum(m.kind == "event" for m in reference)
     kept = sum(m.kind != "event" or m.name in SERVICE_EVENTS for m in reference)
     print(f"stream: {len(stream) / 1e6:.1f} MB, {messages} messages ({events} events), {len(chunks)} reads of 64 KiB")
-    print(
-        f"early filter keeps {kept} of {messages} messages ({kept / messages:.0%}): {len(SERVICE_EVENTS)} event names"
-    )
-    print(f"rounds: {rounds}, medians in messages/s on one core (Python {sys.version.split()[0]})\n")
+    share = f"{kept / messages:.0%}"
+    print(f"early filter keeps {kept} of {messages} messages ({share}), {len(SERVICE_EVENTS)} event names")
+    print(f"rounds: {rounds} (parsers interleaved), messages/s on one core (Python {sys.version.split()[0]})\n")
 
-    results: dict[str, tuple[float, float, float, int]] = {}
-    results["callcenter full parse"] = median_rate(lambda: ours(chunks), messages, rounds)
-    results["callcenter 3 lookups"] = median_rate(lambda: ours(chunks, use="lookups"), messages, rounds)
-    results["callcenter decode only"] = median_rate(lambda: ours(chunks, use="none"), messages, rounds)
-    results["callcenter early filter"] = median_rate(
-        lambda: ours(chunks, only=SERVICE_EVENTS, use="none"), messages, rounds
-    )
-    results["callcenter filter+lookups"] = median_rate(
-        lambda: ours(chunks, only=SERVICE_EVENTS, use="lookups"), messages, rounds
-    )
+    runs: dict[str, Callable[[], int]] = {
+        "callcenter full parse": lambda: ours(chunks),
+        "callcenter 3 lookups": lambda: ours(chunks, use="lookups"),
+        "callcenter decode only": lambda: ours(chunks, use="none"),
+        "callcenter early filter": lambda: ours(chunks, only=SERVICE_EVENTS, use="none"),
+        "callcenter filter+lookups": lambda: ours(chunks, only=SERVICE_EVENTS, use="lookups"),
+    }
     module = load_panoramisk()
     if module is not None:
-        results["panoramisk"] = median_rate(lambda: panoramisk(module, chunks), messages, rounds)
+        runs["panoramisk"] = lambda: panoramisk(module, chunks)
     else:
         print("panoramisk not installed (pip install -e '.[bench]'): skipped")
-    if importlib.util.find_spec("asterisk") is not None:
-        results["pyst2"] = median_rate(lambda: pyst2(stream), messages, rounds)
+    has_pyst2 = importlib.util.find_spec("asterisk") is not None
+    if has_pyst2:
+        runs["pyst2"] = lambda: pyst2(stream)
     else:
         print("pyst2 not installed: skipped")
-
-    if importlib.util.find_spec("asterisk") is not None:
+    results = interleaved_rates(runs, messages, rounds)
+    if has_pyst2:
         live = [f for f in stream.split(b"\r\n\r\n")[:-1] if f.startswith(b"Event: ")][:5000]
         rate = pyst2_live([f + b"\r\n\r\n" for f in live])
         results["pyst2 live over TCP"] = (rate, rate, rate, len(live))
+
     peers = {k: v[0] for k, v in results.items() if not k.startswith("callcenter")}
     fastest_peer = max(peers.values()) if peers else None
     print(f"{'parser':<26}{'median/s':>12}{'min/s':>12}{'max/s':>12}{'produced':>10}{'vs best peer':>14}")
