@@ -15,7 +15,6 @@ caller awaits are in flight, so a consumer that awaits an action cannot deadlock
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 import random
 import secrets
@@ -35,6 +34,7 @@ from callcenter.telephony.ami.errors import (
     AmiError,
     AmiTimeoutError,
 )
+from callcenter.telephony.ami.login import log_in
 from callcenter.telephony.ami.message import AmiMessage
 from callcenter.telephony.ami.protocol import AmiProtocol
 
@@ -87,7 +87,6 @@ class AmiClient:
         if auth not in ("plain", "md5"):
             raise ValueError(f"AMI auth must be 'plain' or 'md5', not {auth!r}")
         self.auth = auth
-        self._consumer = consumer
         self._on_connect = on_connect
         self._only_events = frozenset(only_events) | _LIFECYCLE_EVENTS if only_events is not None else None
         self.action_timeout = action_timeout
@@ -370,19 +369,12 @@ class AmiClient:
 
     async def _login(self, protocol: AmiProtocol) -> None:
         limit = self.connect_timeout + 2.0  # Asterisk answers a wrong secret only after about a second
+
+        async def send(action: str, fields: list[tuple[str, str]]) -> AmiResponse:
+            return await self._send(protocol, action, fields, limit=limit)
+
         try:
-            if self.auth == "md5":
-                # The secret never crosses the wire: Login carries md5(challenge + secret).
-                challenge = await self._send(protocol, "Challenge", [("AuthType", "MD5")], limit=limit)
-                digest = hashlib.md5(
-                    ((challenge.get("Challenge") or "") + self._secret).encode(), usedforsecurity=False
-                )
-                fields = [("AuthType", "MD5"), ("Username", self.username), ("Key", digest.hexdigest())]
-            else:
-                fields = [("Username", self.username), ("Secret", self._secret)]
-            if self.events is not None:
-                fields.append(("Events", self.events))
-            await self._send(protocol, "Login", fields, limit=limit)
+            await log_in(send, username=self.username, secret=self._secret, auth=self.auth, events=self.events)
         except AmiActionError as exc:
             raise AmiAuthenticationError(
                 f"AMI server {self.name} ({self.host}:{self.port}) refused the login of user "
