@@ -1,8 +1,10 @@
 """Asterisk Manager Interface: a sans-I/O codec and an asyncio client on top of it."""
 
 from callcenter.telephony.ami.actions import AmiResponse
-from callcenter.telephony.ami.client import AmiBoot, AmiClient
+from callcenter.telephony.ami.boot import AmiBoot
+from callcenter.telephony.ami.client import AmiClient, ConnectHook
 from callcenter.telephony.ami.codec import AmiDecoder, AmiFrameError, AmiMessage, encode_action, encode_message
+from callcenter.telephony.ami.delivery import EventConsumer
 from callcenter.telephony.ami.errors import (
     AmiActionError,
     AmiAuthenticationError,
@@ -25,6 +27,8 @@ __all__ = [
     "AmiResponse",
     "AmiServers",
     "AmiTimeoutError",
+    "ConnectHook",
+    "EventConsumer",
     "encode_action",
     "encode_message",
 ]
