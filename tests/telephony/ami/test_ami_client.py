@@ -395,3 +395,35 @@ async def test_md5_challenge_login_never_sends_the_secret(fake: FakeAsterisk) ->
 def test_credentials_with_line_breaks_are_refused_up_front() -> None:
     with pytest.raises(ValueError, match="AMI secret must not contain CR or LF"):
         AmiClient("pbx", "127.0.0.1", username="callcenter", secret="x\r\nAction: Originate")
+
+
+async def test_consumer_awaiting_actions_while_reading_is_paused_does_not_deadlock(fake: FakeAsterisk) -> None:
+    handled: list[str] = []
+    client: AmiClient
+
+    async def enriching_consumer(event: AmiMessage) -> None:
+        if event.name == "Newchannel":
+            # The reply sits behind events in the same socket: reading must go on while it is awaited.
+            reply = await client.action("Getvar", {"Variable": event["Uniqueid"]})
+            assert reply["Value"] == f"value-of-{event['Uniqueid']}"
+        handled.append(event.name)
+
+    client = make_client(fake, consumer=enriching_consumer, max_backlog=20)
+    async with client:
+        burst = b"".join(CALL_EVENTS) * 5
+        fake.push(burst)
+        expected = 1 + len(CALL_EVENTS) * 5  # FullyBooted + the events
+        async with asyncio.timeout(10):
+            while len(handled) < expected:
+                await client.ping()
+        assert client.connections == 1
+
+
+async def test_oversize_frame_is_dropped_and_the_connection_lives_on(fake: FakeAsterisk) -> None:
+    recorder = Recorder()
+    async with make_client(fake, recorder, max_frame_bytes=10_000) as client:
+        await recorder.wait_hooks(1)
+        fake.push(b"Event: Huge\r\nData: " + b"x" * 50_000 + b"\r\n\r\n" + CALL_EVENTS[0])
+        await recorder.wait_for(lambda: recorder.events[-1].name != "FullyBooted")
+        assert [e.name for e in recorder.events] == ["FullyBooted", decoded(CALL_EVENTS[:1])[0][0][1]]
+        assert client.connections == 1 and await client.ping() > 0
