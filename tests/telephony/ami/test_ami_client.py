@@ -427,3 +427,19 @@ async def test_oversize_frame_is_dropped_and_the_connection_lives_on(fake: FakeA
         await recorder.wait_for(lambda: recorder.events[-1].name != "FullyBooted")
         assert [e.name for e in recorder.events] == ["FullyBooted", decoded(CALL_EVENTS[:1])[0][0][1]]
         assert client.connections == 1 and await client.ping() > 0
+
+
+async def test_background_client_keeps_retrying_a_refused_login(fake: FakeAsterisk) -> None:
+    fake.auth_delay = 0.05
+    client = make_client(fake, secret="wrong")
+    await client.start()  # a service must not die because Asterisk refused it once; it retries with backoff
+    try:
+        for _ in range(500):
+            if len(fake.logins) >= 3:
+                break
+            await asyncio.sleep(0.01)
+        assert len(fake.logins) >= 3
+        assert isinstance(client.last_error, AmiAuthenticationError)
+        assert not client.connected
+    finally:
+        await client.close()
