@@ -16,7 +16,8 @@ Run by hand (not part of the tests)::
    once live: its ``Manager`` (threads, one ``recv`` per byte) reading 5,000 events from a TCP socket.
 2. Reader lag. A separate process plays Asterisk over a real TCP socket and sends the capture events at
    ``--rate`` events/s in 10 ms batches; our AmiClient receives them while a probe task measures how late
-   the event loop wakes it (p50/p99/p99.9).
+   the event loop wakes it (p50/p99/p99.9). A second run floods 100,000 events as fast as the sender
+   can: the rate they arrive at the consumer is the client's end-to-end ceiling.
 3. Dead link. A server that stops answering but keeps the socket open: seconds until the client's
    default keepalive notices and drops the connection (to reconnect).
 """
@@ -214,18 +215,22 @@ def _sender(port_queue: multiprocessing.Queue, rate: int, seconds: float) -> Non
     listener.close()
 
 
-async def _measure_lag(port: int, seconds: float) -> tuple[list[float], int, int]:
+async def _measure_lag(port: int, seconds: float) -> tuple[list[float], int, int, float]:
     received = 0
     sent = -1
+    first = last = 0.0
     finished = asyncio.Event()
 
     def consume(event: AmiMessage) -> None:
-        nonlocal received, sent
+        nonlocal received, sent, first, last
         if event.name == "BenchmarkEnd":
             sent = int(event["Sent"])
             finished.set()
         else:
             received += 1
+            last = time.perf_counter()
+            if received == 1:
+                first = last
 
     client = AmiClient(
         "bench", "127.0.0.1", port, username="bench", secret="bench", consumer=consume, keepalive_interval=3600
@@ -239,7 +244,7 @@ async def _measure_lag(port: int, seconds: float) -> tuple[list[float], int, int
         await asyncio.sleep(0.001)
         lags.append(loop.time() - planned)
     await client.close()
-    return lags, received, sent
+    return lags, received, sent, (received - 1) / (last - first) if last > first else 0.0
 
 
 def reader_lag(rate: int, seconds: float) -> None:
@@ -247,7 +252,7 @@ def reader_lag(rate: int, seconds: float) -> None:
     sender = multiprocessing.Process(target=_sender, args=(ports, rate, seconds), daemon=True)
     sender.start()
     port = ports.get(timeout=10)
-    lags, received, sent = asyncio.run(_measure_lag(port, seconds))
+    lags, received, sent, rate_seen = asyncio.run(_measure_lag(port, seconds))
     sender.join(timeout=5)
     lags.sort()
 
@@ -255,7 +260,8 @@ def reader_lag(rate: int, seconds: float) -> None:
         return lags[min(len(lags) - 1, int(p / 100 * len(lags)))] * 1000
 
     print(f"\nreader lag at {rate:,} events/s for {seconds:g} s over TCP (sender in another process):")
-    print(f"events sent {sent:,}, received {received:,}; loop wake-up lateness over {len(lags):,} probes of 1 ms:")
+    print(f"events sent {sent:,}, received {received:,} (at {rate_seen:,.0f}/s, AmiClient to a consumer that counts);")
+    print(f"loop wake-up lateness over {len(lags):,} probes of 1 ms:")
     print(f"p50 {pct(50):.2f} ms   p99 {pct(99):.2f} ms   p99.9 {pct(99.9):.2f} ms   max {lags[-1] * 1000:.2f} ms")
 
 
@@ -309,11 +315,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="how many times the captures are repeated")
     parser.add_argument("--rate", type=int, default=10_000, help="events/s for the reader-lag measurement")
     parser.add_argument("--lag-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--flood-rate", type=int, default=1_000_000, help="a second lag run, 100,000 events sent at this rate"
+    )
     parser.add_argument("--skip-lag", action="store_true")
     args = parser.parse_args()
     throughput(args.rounds, args.repeat)
     if not args.skip_lag:
         reader_lag(args.rate, args.lag_seconds)
+        reader_lag(args.flood_rate, 100_000 / args.flood_rate)
         dead_link(5)
 
 
