@@ -140,7 +140,7 @@ _NEEDLES: dict[str, str] = {}
 
 def _needle(key: str) -> str | None:
     """``key`` as it starts a line of the lower-cased frame (``"\\r\\nkey:"``); None if it cannot."""
-    if ":" in key or "\r" in key or "\n" in key:
+    if not key or ":" in key or "\r" in key or "\n" in key:
         return None
     needle = "\r\n" + key.lower() + ":"
     if len(_NEEDLES) < 1024:  # header names come from code; the cap only guards against odd callers
@@ -178,6 +178,11 @@ def split_headers(frame: str) -> list[tuple[str, str]]:
 
 
 def _loose_header(line: str) -> tuple[str, str]:
-    """A line without ``": "``: split at the first colon (one space after it is optional)."""
-    key, _, value = line.partition(":")
+    """A line without ``": "``: split at the first colon (one space after it is optional).
+
+    A line with no colon at all is no header (Asterisk ignores it): it is kept, nameless, as ``("", line)``.
+    """
+    key, colon, value = line.partition(":")
+    if not colon:
+        return "", line
     return key, value[1:] if value[:1] == " " else value
