@@ -368,8 +368,11 @@ async def test_consumer_errors_do_not_stop_delivery(fake: FakeAsterisk) -> None:
 
 async def test_client_event_filter_keeps_lifecycle_events(fake: FakeAsterisk) -> None:
     recorder = Recorder()
-    async with make_client(fake, recorder, only_events={"Hangup"}):
+    async with make_client(fake, recorder, only_events={"Hangup"}) as client:
         await recorder.wait_hooks(1)
+        # List items are replies, not subscriptions: they arrive whatever the filter says.
+        status = await client.action("QueueStatus")
+        assert [e.name for e in status.events] == ["QueueParams", "QueueMember", "QueueMember", "QueueMember"]
         fake.push(b"".join(CALL_EVENTS))
         hangups = sum(f.startswith(b"Event: Hangup\r\n") for f in CALL_EVENTS)
         await recorder.wait_for(lambda: sum(e.name == "Hangup" for e in recorder.events) == hangups)
