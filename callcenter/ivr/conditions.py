@@ -52,7 +52,7 @@ class Condition:
         """The value of the expression; raises EvaluationError when it cannot be computed."""
         try:
             return self._program.execute(context)
-        except (ValueError, RuntimeError, TypeError) as error:
+        except (ValueError, RuntimeError, TypeError, LookupError, ArithmeticError) as error:
             raise EvaluationError(f"{self.source}: {error}") from None
 
     def holds(self, context: dict[str, Any]) -> bool:
