@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from callcenter.ivr.diff import describe_changes
-
-from .flowkit import compiled
+from tests.ivr.flowkit import compiled
 
 OLD = """
 name: menu

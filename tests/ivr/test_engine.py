@@ -11,8 +11,7 @@ from callcenter.ivr.engine import IvrEngine, UnknownFlow
 from callcenter.ivr.port import CallerHungUp
 from callcenter.ivr.services import IvrEvent, IvrServices, KeptCallbacks, KeptSurveys
 from callcenter.ivr.simulate import FixedClock, FixtureCustomers, ScriptedCaller, parse_digits
-
-from .flowkit import TUESDAY_10_NY, catalog, compiled
+from tests.ivr.flowkit import TUESDAY_10_NY, catalog, compiled
 
 MENU = """
 name: menu
