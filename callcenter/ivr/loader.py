@@ -192,7 +192,11 @@ def _pydantic_problems(error: ValidationError, data: Any, source: SourceMap) -> 
         elif kind == "union_tag_not_found":
             problems.append(source.problem(path, f"{_where(path)}: missing field 'type'", at="key"))
         elif item["loc"] and item["loc"][-1] == "[key]":
-            problems.append(source.problem(path, f"{_where(path)}: bad key: {item['msg']}", at="key"))
+            if len(path) >= 2 and path[-2] == "options":
+                message = f"{_where(path[:-2])}: menu option '{path[-1]}' must be one key: 0-9, * or #"
+            else:
+                message = f"{_where(path)}: bad key: {item['msg']}"
+            problems.append(source.problem(path, message, at="key"))
         else:
             message = item["msg"].removeprefix("Value error, ")
             at = "key" if kind == "value_error" else "value"
