@@ -152,13 +152,13 @@ async def _say(session: Session, node_id: str, node: SayNode) -> Step:
         value = _evaluate(session, node_id, ("value",))
     except EvaluationError as error:
         # A value that cannot be computed is skipped rather than read out wrong.
-        await session.emit("node_entered", session.label(node_id), error=str(error))
+        await session.warn(node_id, str(error))
         return node.next
     if node.kind in ("date", "time", "datetime"):
         try:
             value = _epoch_seconds(value, session.services.timezone)
         except ValueError as error:
-            await session.emit("node_entered", session.label(node_id), error=str(error))
+            await session.warn(node_id, str(error))
             return node.next
     if node.prompt:
         await session.port.play(node.prompt)
@@ -185,7 +185,7 @@ async def _branch(session: Session, node_id: str, node: BranchNode) -> Step:
             if _evaluate(session, node_id, ("cases", i, "when")) is True:
                 return case.goto
         except EvaluationError as error:
-            await session.emit("node_entered", session.label(node_id), error=str(error), case=i)
+            await session.warn(node_id, str(error), case=i)
     return node.else_
 
 
@@ -198,7 +198,7 @@ async def _lookup(session: Session, node_id: str, node: LookupCustomerNode) -> S
         customer = await customers.find_by_account(account) if account else None
     session.customer = customer
     found = customer is not None
-    await session.emit("node_entered", session.label(node_id), found=found, customer_id=_customer_id(session))
+    await session.record_input(node_id, "customer", _customer_id(session), "found" if found else "not_found")
     if found:
         await session.port.set_variable("IVR_CUSTOMER_ID", _customer_id(session) or "")
     return node.found if found else node.not_found
@@ -216,7 +216,7 @@ async def _set(session: Session, node_id: str, node: SetNode) -> Step:
         try:
             session.variables[name] = str(_evaluate(session, node_id, ("expressions", name)))
         except EvaluationError as error:
-            await session.emit("node_entered", session.label(node_id), error=str(error), variable=name)
+            await session.warn(node_id, str(error), variable=name)
     return node.next
 
 
@@ -253,7 +253,7 @@ def _int(text: str | None) -> int | None:
 async def _queue(session: Session, node_id: str, node: QueueNode) -> Step:
     estimate = await _announce_queue(session, node)
     if node.long_wait_s is not None and node.long_wait and estimate is not None and estimate > node.long_wait_s:
-        await session.emit("node_entered", session.label(node_id), estimated_wait_s=estimate, long_wait=True)
+        await session.record_input(node_id, "estimated_wait_s", str(estimate), "long_wait")
         return node.long_wait
     port = session.port
     await session.export_state()
