@@ -30,6 +30,7 @@ from callcenter.ivr.model import (
     VoicemailNode,
 )
 from callcenter.ivr.session import Outcome, Session, decode_state, encode_state
+from callcenter.ivr.validate import POSITION_SOUNDS, WAIT_SOUNDS
 
 Step = str | Outcome
 QUEUE_CONTINUATIONS = ("answered", "timeout", "full", "empty", "left")
@@ -225,21 +226,23 @@ async def _announce_queue(session: Session, node: QueueNode) -> int | None:
     port = session.port
     if node.announce_position:
         waiting = _int(await port.get_variable(f"QUEUE_WAITING_COUNT({node.queue})"))
+        next_in_line, there_are, calls_waiting = POSITION_SOUNDS
         if waiting == 0:
-            await port.play("queue-youarenext")
+            await port.play(next_in_line)
         elif waiting is not None:
-            await port.play("queue-thereare")
+            await port.play(there_are)
             await port.say("number", str(waiting))
-            await port.play("queue-callswaiting")
+            await port.play(calls_waiting)
     estimate = None
     if node.announce_wait or node.long_wait_s is not None:
         # Reading QUEUE_VARIABLES() fills QUEUEHOLDTIME: the queue's recent average wait.
         await port.get_variable(f"QUEUE_VARIABLES({node.queue})")
         estimate = _int(await port.get_variable("QUEUEHOLDTIME"))
     if node.announce_wait and estimate:
-        await port.play("queue-holdtime")
+        hold_time, minutes = WAIT_SOUNDS
+        await port.play(hold_time)
         await port.say("number", str(max(1, round(estimate / 60))))
-        await port.play("queue-minutes")
+        await port.play(minutes)
     return estimate
 
 

@@ -32,6 +32,8 @@ from callcenter.ivr.model import (
 )
 from callcenter.ivr.schedule import ScheduleError, compile_schedule
 
+POSITION_SOUNDS = ("queue-youarenext", "queue-thereare", "queue-callswaiting")
+WAIT_SOUNDS = ("queue-holdtime", "queue-minutes")
 EXPRESSION_NAMES = frozenset({"caller", "customer", "vars", "time"})
 _PROMPT_FIELDS = (
     "prompt",
@@ -76,6 +78,12 @@ def node_prompts(node: BaseModel) -> list[tuple[PathKey, str]]:
             out += [((name, i), item) for i, item in enumerate(value)]
     if isinstance(node, SurveyNode):
         out += [(("questions", i, "prompt"), q.prompt) for i, q in enumerate(node.questions)]
+    if isinstance(node, QueueNode):
+        # The engine's own announcements need Asterisk's queue sounds.
+        if node.announce_position:
+            out += [(("announce_position",), name) for name in POSITION_SOUNDS]
+        if node.announce_wait:
+            out += [(("announce_wait",), name) for name in WAIT_SOUNDS]
     return out
 
 

@@ -260,3 +260,14 @@ def test_node_without_type_and_inconsistent_fields_point_at_the_node(tmp_path: P
 def test_bad_menu_digit_points_at_the_key(tmp_path: Path) -> None:
     text = GOOD.replace("      1: support", "      12: support")
     assert problems(tmp_path, text) == ["demo.yaml:8:7: node 'menu': menu option '12' must be one key: 0-9, * or #"]
+
+
+def test_queue_announcements_need_the_queue_sounds(tmp_path: Path) -> None:
+    sounds = tmp_path / "sounds"
+    sounds.mkdir()
+    for name in ("vm-options", "vm-goodbye", "queue-youarenext", "queue-thereare"):
+        (sounds / f"{name}.wav").write_bytes(b"")
+    text = GOOD.replace("    queue: support\n", "    queue: support\n    announce_position: true\n")
+    assert problems(tmp_path, text, sounds_dir=sounds) == [
+        "demo.yaml:15:24: node 'support': no sound file 'queue-callswaiting'"
+    ]
