@@ -133,15 +133,21 @@ def _can_leave(flow: Flow) -> set[str]:
     return exits
 
 
+def _dangling_targets(node_id: str, node: BaseModel, known: set[str], source: SourceMap) -> list[Problem]:
+    problems = []
+    for path, target in node_targets(node):
+        if target not in known:
+            message = f"node '{node_id}': {path[-1]} goes to unknown node '{target}'"
+            problems.append(source.problem(("nodes", node_id, *path), message))
+    return problems
+
+
 def _graph_problems(flow: Flow, source: SourceMap) -> list[Problem]:
     problems = []
     if flow.entry not in flow.nodes:
         problems.append(source.problem(("entry",), f"entry '{flow.entry}' is not a node of this flow"))
     for node_id, node in flow.nodes.items():
-        for path, target in node_targets(node):
-            if target not in flow.nodes:
-                message = f"node '{node_id}': {path[-1]} goes to unknown node '{target}'"
-                problems.append(source.problem(("nodes", node_id, *path), message))
+        problems += _dangling_targets(node_id, node, set(flow.nodes), source)
     reachable = _reachable(flow)
     for node_id in flow.nodes:
         if node_id not in reachable and flow.entry in flow.nodes:
@@ -211,7 +217,13 @@ def check_loaded(loaded: LoadedFlow, options: CheckOptions = CheckOptions()) -> 
     """All problems of one loaded flow, sorted by position."""
     problems = list(loaded.problems)
     flow = loaded.flow
-    if flow is not None:
+    if flow is None:
+        # Type errors already reported: still check what the valid nodes say, without guessing at
+        # reachability through the broken ones.
+        for node_id, node in loaded.partial.items():
+            problems += _dangling_targets(node_id, node, set(loaded.partial) | loaded.broken, loaded.source)
+            problems += _node_problems(node_id, node, loaded.source, options)
+    else:
         problems += _graph_problems(flow, loaded.source)
         for node_id, node in flow.nodes.items():
             problems += _node_problems(node_id, node, loaded.source, options)

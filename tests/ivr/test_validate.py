@@ -271,3 +271,15 @@ def test_queue_announcements_need_the_queue_sounds(tmp_path: Path) -> None:
     assert problems(tmp_path, text, sounds_dir=sounds) == [
         "demo.yaml:15:24: node 'support': no sound file 'queue-callswaiting'"
     ]
+
+
+def test_type_errors_do_not_hide_the_other_problems_of_valid_nodes(tmp_path: Path) -> None:
+    text = GOOD.replace("    invalid: bye\n", "    retries: lots\n    invalid: bye\n").replace(
+        "    prompt: vm-goodbye\n",
+        "    prompt: vm-goodbye\n  extra:\n    type: queue\n    queue: billing\n    timeout: nowhere\n",
+    )
+    assert problems(tmp_path, text, queues=frozenset({"support"})) == [
+        "demo.yaml:10:14: node 'menu': retries: Input should be a valid integer, unable to parse string as an integer",
+        "demo.yaml:21:12: node 'extra': unknown queue 'billing' (support)",
+        "demo.yaml:22:14: node 'extra': timeout goes to unknown node 'nowhere'",
+    ]
