@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from callcenter.ivr.conditions import EvaluationError
 from callcenter.ivr.dialogs import run_callback, run_survey
@@ -28,6 +30,7 @@ from callcenter.ivr.model import (
     VoicemailNode,
 )
 from callcenter.ivr.session import Outcome, Session, decode_state, encode_state
+from callcenter.ivr.validate import POSITION_SOUNDS, WAIT_SOUNDS
 
 Step = str | Outcome
 QUEUE_CONTINUATIONS = ("answered", "timeout", "full", "empty", "left")
@@ -68,27 +71,35 @@ async def _give_up(session: Session, target: str | None, reason: str) -> Step:
     return Outcome("hangup", {"reason": reason})
 
 
+async def _missed(
+    session: Session, node_id: str, node: MenuNode | CollectNode, entry: str | None, last: bool
+) -> Step | None:
+    """Record a wrong or missing entry; after the last attempt the fallback, before it the retry prompt and None."""
+    kind = "menu" if isinstance(node, MenuNode) else "digits"
+    if entry:
+        await session.record_input(node_id, kind, entry, "invalid")
+        target, reason, prompt = node.invalid, "invalid", node.invalid_prompt
+    else:
+        await session.record_input(node_id, kind, None, "no_input")
+        target, reason, prompt = node.no_input, "no_input", node.no_input_prompt
+    if last:
+        return await _give_up(session, target, reason)
+    if prompt:
+        await session.port.play(prompt)
+    return None
+
+
 async def _menu(session: Session, node_id: str, node: MenuNode) -> Step:
     for attempt in range(node.retries + 1):
         key = await session.play_all(node.prompt, DIGITS)
         if key is None:
             key = await session.port.wait_digit(node.timeout_s)
-        last = attempt == node.retries
         if key and key in node.options:
             await session.record_input(node_id, "menu", key, "ok")
             return node.options[key]
-        if key:
-            await session.record_input(node_id, "menu", key, "invalid")
-            if last:
-                return await _give_up(session, node.invalid, "invalid")
-            if node.invalid_prompt:
-                await session.port.play(node.invalid_prompt)
-        else:
-            await session.record_input(node_id, "menu", None, "no_input")
-            if last:
-                return await _give_up(session, node.no_input, "no_input")
-            if node.no_input_prompt:
-                await session.port.play(node.no_input_prompt)
+        step = await _missed(session, node_id, node, key, attempt == node.retries)
+        if step is not None:
+            return step
     raise AssertionError("unreachable: the last attempt always returns")
 
 
@@ -100,27 +111,34 @@ def _collect_valid(node: CollectNode, digits: str) -> bool:
     return not node.luhn or luhn_ok(digits)
 
 
+async def _read_digits(session: Session, node: CollectNode) -> str | None:
+    """The caller's entry: GET DATA when # ends it (Asterisk's own terminator), else key by key."""
+    port = session.port
+    if node.terminator == "#":
+        return await port.collect(node.prompt, max_digits=node.max_digits, timeout_s=node.timeout_s)
+    key = await port.play(node.prompt, DIGITS) or await port.wait_digit(node.timeout_s)
+    if key is None:
+        return None
+    digits = ""
+    while key is not None and key != node.terminator:
+        digits += key
+        if len(digits) >= node.max_digits:
+            break
+        key = await port.wait_digit(node.timeout_s)
+    return digits
+
+
 async def _collect(session: Session, node_id: str, node: CollectNode) -> Step:
     for attempt in range(node.retries + 1):
-        digits = await session.port.collect(node.prompt, max_digits=node.max_digits, timeout_s=node.timeout_s)
-        last = attempt == node.retries
+        digits = await _read_digits(session, node)
         shown = None if digits is None else (_mask(digits) if node.luhn else digits)
         if digits and _collect_valid(node, digits):
             session.variables[node.store] = digits
             await session.record_input(node_id, "digits", shown, "ok")
             return node.next
-        if digits:
-            await session.record_input(node_id, "digits", shown, "invalid")
-            if last:
-                return await _give_up(session, node.invalid, "invalid")
-            if node.invalid_prompt:
-                await session.port.play(node.invalid_prompt)
-        else:
-            await session.record_input(node_id, "digits", None, "no_input")
-            if last:
-                return await _give_up(session, node.no_input, "no_input")
-            if node.no_input_prompt:
-                await session.port.play(node.no_input_prompt)
+        step = await _missed(session, node_id, node, shown, attempt == node.retries)
+        if step is not None:
+            return step
     raise AssertionError("unreachable: the last attempt always returns")
 
 
@@ -133,12 +151,31 @@ async def _say(session: Session, node_id: str, node: SayNode) -> Step:
         value = _evaluate(session, node_id, ("value",))
     except EvaluationError as error:
         # A value that cannot be computed is skipped rather than read out wrong.
-        await session.emit("node_entered", session.label(node_id), error=str(error))
+        await session.warn(node_id, str(error))
         return node.next
+    if node.kind in ("date", "time", "datetime"):
+        try:
+            value = _epoch_seconds(value, session.services.timezone)
+        except ValueError as error:
+            await session.warn(node_id, str(error))
+            return node.next
     if node.prompt:
         await session.port.play(node.prompt)
     await session.port.say(node.kind, str(value))
     return node.next
+
+
+def _epoch_seconds(value: Any, timezone: str) -> int:
+    """Asterisk says dates and times from epoch seconds; accept those or an ISO date / date-time."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return int(moment.timestamp())
 
 
 async def _branch(session: Session, node_id: str, node: BranchNode) -> Step:
@@ -147,7 +184,7 @@ async def _branch(session: Session, node_id: str, node: BranchNode) -> Step:
             if _evaluate(session, node_id, ("cases", i, "when")) is True:
                 return case.goto
         except EvaluationError as error:
-            await session.emit("node_entered", session.label(node_id), error=str(error), case=i)
+            await session.warn(node_id, str(error), case=i)
     return node.else_
 
 
@@ -160,7 +197,7 @@ async def _lookup(session: Session, node_id: str, node: LookupCustomerNode) -> S
         customer = await customers.find_by_account(account) if account else None
     session.customer = customer
     found = customer is not None
-    await session.emit("node_entered", session.label(node_id), found=found, customer_id=_customer_id(session))
+    await session.record_input(node_id, "customer", _customer_id(session), "found" if found else "not_found")
     if found:
         await session.port.set_variable("IVR_CUSTOMER_ID", _customer_id(session) or "")
     return node.found if found else node.not_found
@@ -178,7 +215,7 @@ async def _set(session: Session, node_id: str, node: SetNode) -> Step:
         try:
             session.variables[name] = str(_evaluate(session, node_id, ("expressions", name)))
         except EvaluationError as error:
-            await session.emit("node_entered", session.label(node_id), error=str(error), variable=name)
+            await session.warn(node_id, str(error), variable=name)
     return node.next
 
 
@@ -187,21 +224,23 @@ async def _announce_queue(session: Session, node: QueueNode) -> int | None:
     port = session.port
     if node.announce_position:
         waiting = _int(await port.get_variable(f"QUEUE_WAITING_COUNT({node.queue})"))
+        next_in_line, there_are, calls_waiting = POSITION_SOUNDS
         if waiting == 0:
-            await port.play("queue-youarenext")
+            await port.play(next_in_line)
         elif waiting is not None:
-            await port.play("queue-thereare")
+            await port.play(there_are)
             await port.say("number", str(waiting))
-            await port.play("queue-callswaiting")
+            await port.play(calls_waiting)
     estimate = None
     if node.announce_wait or node.long_wait_s is not None:
         # Reading QUEUE_VARIABLES() fills QUEUEHOLDTIME: the queue's recent average wait.
         await port.get_variable(f"QUEUE_VARIABLES({node.queue})")
         estimate = _int(await port.get_variable("QUEUEHOLDTIME"))
     if node.announce_wait and estimate:
-        await port.play("queue-holdtime")
+        hold_time, minutes = WAIT_SOUNDS
+        await port.play(hold_time)
         await port.say("number", str(max(1, round(estimate / 60))))
-        await port.play("queue-minutes")
+        await port.play(minutes)
     return estimate
 
 
@@ -215,7 +254,7 @@ def _int(text: str | None) -> int | None:
 async def _queue(session: Session, node_id: str, node: QueueNode) -> Step:
     estimate = await _announce_queue(session, node)
     if node.long_wait_s is not None and node.long_wait and estimate is not None and estimate > node.long_wait_s:
-        await session.emit("node_entered", session.label(node_id), estimated_wait_s=estimate, long_wait=True)
+        await session.record_input(node_id, "estimated_wait_s", str(estimate), "long_wait")
         return node.long_wait
     port = session.port
     await session.export_state()
