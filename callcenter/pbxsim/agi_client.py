@@ -74,6 +74,7 @@ class AgiCall:
     variables: dict[str, str] = field(default_factory=dict)
     prompt_seconds: dict[str, float] = field(default_factory=dict)
     host_in_request: str = "127.0.0.1:4573"
+    hangup_notice_delay_s: float = HANGUP_NOTICE_DELAY_S
 
     def environment(self) -> list[tuple[str, str]]:
         """The ``agi_*`` variables in the order Asterisk 22 sends them."""
@@ -160,7 +161,7 @@ class _Session:
         self.writer.write("".join(line + "\n" for line in lines).encode())
 
     async def notice_later(self) -> None:
-        await self.clock.sleep(HANGUP_NOTICE_DELAY_S)
+        await self.clock.sleep(self.call.hangup_notice_delay_s)
         if not self.writer.is_closing():
             self.send([HANGUP_NOTICE])
 
