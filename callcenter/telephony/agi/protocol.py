@@ -65,18 +65,22 @@ class AgiEnvironment:
 
     @property
     def channel(self) -> str | None:
+        """Asterisk channel name (``agi_channel``)."""
         return self.variables.get("channel")
 
     @property
     def uniqueid(self) -> str | None:
+        """The channel's Uniqueid (``agi_uniqueid``)."""
         return self.variables.get("uniqueid")
 
     @property
     def caller_number(self) -> str:
+        """Caller ID number as Asterisk gave it (``agi_callerid``)."""
         return self.variables.get("callerid", "")
 
     @property
     def caller_name(self) -> str | None:
+        """Caller ID name, or None when Asterisk has none (``agi_calleridname``)."""
         name = self.variables.get("calleridname", "")
         return None if name in ("", "unknown") else name
 
