@@ -77,10 +77,10 @@ def _check_url(pieces: list[Piece], step: Step, facts: ServiceFacts, flows: set[
 
 
 def check_agi_calls(plan: Dialplan, facts: ServiceFacts) -> tuple[list[Finding], int, list[Step]]:
-    """Findings for every AGI step, how many reach the service's FastAGI server, and the unreadable ones."""
+    """Findings for every AGI step, how many call a FastAGI server, and the ones whose URL is unknown."""
     flows = {flow.name for flow in facts.flows}
     findings: list[Finding] = []
-    reaching = 0
+    fastagi_steps = 0
     unreadable: list[Step] = []
     for step in plan.steps():
         if step.app.lower() not in AGI_APPLICATIONS:
@@ -91,11 +91,10 @@ def check_agi_calls(plan: Dialplan, facts: ServiceFacts) -> tuple[list[Finding],
             unreadable.append(step)
             continue
         for pieces in candidates:
-            url_findings = _check_url(pieces, step, facts, flows)
-            findings += url_findings
-            if "".join(piece.text for piece in pieces).lower().startswith("agi://") and not url_findings:
-                reaching += 1
-    return findings, reaching, unreadable
+            findings += _check_url(pieces, step, facts, flows)
+            if "".join(piece.text for piece in pieces).lower().startswith("agi://"):
+                fastagi_steps += 1
+    return findings, fastagi_steps, unreadable
 
 
 def check_queue_steps(plan: Dialplan, queues: set[str]) -> list[Finding]:
@@ -131,9 +130,9 @@ def check_flow_transfers(plan: Dialplan, facts: ServiceFacts) -> list[Finding]:
 def check_dialplan(plan: Dialplan, file: str, facts: ServiceFacts, queues: set[str] | None) -> list[Finding]:
     """All dialplan checks; ``queues`` is None when there is no queues.conf to compare with."""
     findings = [Finding(origin, message) for origin, message in plan.problems]
-    agi_findings, reaching, unreadable = check_agi_calls(plan, facts)
+    agi_findings, fastagi_steps, unreadable = check_agi_calls(plan, facts)
     findings += agi_findings
-    if reaching == 0 and unreadable:
+    if fastagi_steps == 0 and unreadable:
         findings.append(
             Finding(
                 unreadable[0].origin,
@@ -142,7 +141,7 @@ def check_dialplan(plan: Dialplan, file: str, facts: ServiceFacts, queues: set[s
                 "a [globals] value",
             )
         )
-    elif reaching == 0:
+    elif fastagi_steps == 0:
         findings.append(
             Finding(
                 Origin(file, 0),
