@@ -8,7 +8,7 @@ import typer
 
 from callcenter.config import Settings
 from callcenter.ivr.loader import LoadedFlow, load_flow_file
-from callcenter.ivr.model import CallbackNode, QueueNode, TransferNode, VoicemailNode
+from callcenter.ivr.model import CallbackNode, Flow, QueueNode, TransferNode, VoicemailNode
 from callcenter.ivr.validate import flow_files
 from callcenter.telephony.asterisk_conf.check import check_directory
 from callcenter.telephony.asterisk_conf.findings import AmiLogin, FlowFacts, FlowTarget, ServiceFacts
@@ -17,11 +17,10 @@ from callcenter.telephony.asterisk_conf.parser import Origin
 app = typer.Typer(help="Asterisk configuration for this service.", no_args_is_help=True)
 
 
-def _targets(loaded: LoadedFlow) -> list[FlowTarget]:
+def _targets(loaded: LoadedFlow, flow: Flow) -> list[FlowTarget]:
     """Queues, transfers and mailboxes of one loaded flow, each at the line of its value."""
-    assert loaded.flow is not None
     targets = []
-    for node_id, node in loaded.flow.nodes.items():
+    for node_id, node in flow.nodes.items():
         base = ("nodes", node_id)
         if isinstance(node, QueueNode | CallbackNode) and node.queue is not None:
             kind, value, key, context = "queue", node.queue, "queue", None
@@ -44,7 +43,7 @@ def _flows(directory: Path) -> tuple[list[FlowFacts], list[str]]:
         if loaded.flow is None:
             problems += [str(problem) for problem in loaded.problems]
             continue
-        facts.append(FlowFacts(loaded.flow.name, loaded.file, _targets(loaded)))
+        facts.append(FlowFacts(loaded.flow.name, loaded.file, _targets(loaded, loaded.flow)))
     if not directory.is_dir():
         problems.append(f"{directory}: no such flows directory (CALLCENTER_IVR__FLOWS_DIR or --flows)")
     return facts, problems

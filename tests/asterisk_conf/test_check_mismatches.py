@@ -318,3 +318,36 @@ def test_flows_that_do_not_load_are_reported(tmp_path: Path) -> None:
     (flows / "main-menu.yaml").write_text("name: main-menu\nentry: [\n")
     findings = check(SHIPPED, flows=flows)
     assert findings[0].startswith(f"{flows}/main-menu.yaml:")
+
+
+# --- Asterisk's own leniencies --------------------------------------------------------------------
+
+
+def test_hagi_url_is_a_fastagi_call_whose_flow_is_still_checked(conf: Path) -> None:
+    line = edit(
+        conf / "extensions.conf", "CALLCENTER_AGI = agi://127.0.0.1:4573", "CALLCENTER_AGI = hagi://ivr.example"
+    )
+    assert check(conf) == []
+    edit(conf / "extensions.conf", "/post-call-survey,survey", "/survey,survey")
+    survey = line_of(conf / "extensions.conf", "/survey,survey")
+    [finding] = check(conf)
+    assert finding.startswith(f"{conf}/extensions.conf:{survey}: AGI script 'survey' is not a flow")
+    assert line != survey
+
+
+def test_url_naming_no_flow(conf: Path) -> None:
+    line = edit(conf / "extensions.conf", "AGI(${CALLCENTER_AGI}/main-menu,", "AGI(agi://127.0.0.1:4573,")
+    [finding] = check(conf)
+    assert finding.startswith(f"{conf}/extensions.conf:{line}: the FastAGI URL names no flow; flows are in {FLOWS}")
+
+
+def test_names_asterisk_matches_regardless_of_case(conf: Path) -> None:
+    edit(conf / "manager.conf", "[callcenter](callcenter-service)", "[CallCenter](callcenter-service)")
+    edit(conf / "queues.conf", "[sales](callcenter-queue)", "[Sales](callcenter-queue)")
+    assert check(conf) == []
+
+
+def test_events_off_needs_no_read_class(conf: Path) -> None:
+    edit(conf / "manager.conf", "read = call,agent,system", "read = call")
+    server = AmiServerSettings.model_validate(AMI_SERVERS[0] | {"events": "off"})
+    assert check(conf, settings(ami_servers=[server])) == []

@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 from callcenter.telephony.asterisk_conf.dialplan import Dialplan, Piece, Step
 from callcenter.telephony.asterisk_conf.findings import Finding, ServiceFacts
 from callcenter.telephony.asterisk_conf.parser import Origin
+from callcenter.telephony.asterisk_conf.queues_check import defines_queue
 
 AGI_APPLICATIONS = frozenset({"agi", "eagi"})
+FASTAGI_SCHEMES = ("agi://", "hagi://")
 DEFAULT_AGI_PORT = 4573
 
 
@@ -37,10 +39,32 @@ def _host_matches(url_host: str, agi_host: str) -> bool:
     return url_host.lower() == agi_host.lower()
 
 
+def _is_fastagi(url: str) -> bool:
+    return url.lower().startswith(FASTAGI_SCHEMES)
+
+
+def _check_script(pieces: list[Piece], step: Step, facts: ServiceFacts, flows: set[str], path: str) -> list[Finding]:
+    url = "".join(piece.text for piece in pieces)
+    script = path.lstrip("/")
+    if script in flows:
+        return []
+    known = ", ".join(sorted(flows)) or "none"
+    what = f"AGI script '{script}' is not a flow" if script else "the FastAGI URL names no flow; flows are"
+    return [
+        Finding(
+            _origin_at(pieces, url.find(path) + 1 if path else len(url) - 1, step),
+            f"{what} in {facts.flows_dir} (flows: {known})",
+        )
+    ]
+
+
 def _check_url(pieces: list[Piece], step: Step, facts: ServiceFacts, flows: set[str]) -> list[Finding]:
     url = "".join(piece.text for piece in pieces)
-    if not url.lower().startswith("agi://"):
+    if not _is_fastagi(url):
         return []
+    if url.lower().startswith("hagi://"):
+        # hagi:// names a DNS SRV record (_agi._tcp.<name>): host and port are in DNS, not here.
+        return _check_script(pieces, step, facts, flows, urlsplit(url).path)
     try:
         parts = urlsplit(url)
         port = parts.port or DEFAULT_AGI_PORT
@@ -64,15 +88,7 @@ def _check_url(pieces: list[Piece], step: Step, facts: ServiceFacts, flows: set[
                 f"FastAGI port {port} is not the service's ({facts.agi_port}, CALLCENTER_AGI__PORT)",
             )
         )
-    script = parts.path.lstrip("/")
-    if script not in flows:
-        known = ", ".join(sorted(flows)) or "none"
-        findings.append(
-            Finding(
-                _origin_at(pieces, url.find(parts.path) + 1 if parts.path else len(url) - 1, step),
-                f"AGI script '{script}' is not a flow in {facts.flows_dir} (flows: {known})",
-            )
-        )
+    findings += _check_script(pieces, step, facts, flows, parts.path)
     return findings
 
 
@@ -92,7 +108,7 @@ def check_agi_calls(plan: Dialplan, facts: ServiceFacts) -> tuple[list[Finding],
             continue
         for pieces in candidates:
             findings += _check_url(pieces, step, facts, flows)
-            if "".join(piece.text for piece in pieces).lower().startswith("agi://"):
+            if _is_fastagi("".join(piece.text for piece in pieces)):
                 fastagi_steps += 1
     return findings, fastagi_steps, unreadable
 
@@ -106,7 +122,7 @@ def check_queue_steps(plan: Dialplan, queues: set[str]) -> list[Finding]:
         candidates = plan.resolve(step.arguments()[0])
         for pieces in candidates or []:
             name = "".join(piece.text for piece in pieces)
-            if name and name not in queues:
+            if name and not defines_queue(queues, name):
                 findings.append(Finding(_origin_at(pieces, 0, step), f"Queue({name}): no such queue in queues.conf"))
     return findings
 

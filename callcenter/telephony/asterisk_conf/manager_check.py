@@ -52,6 +52,8 @@ def wanted_read_classes(events: str | None) -> tuple[str, ...]:
     """The event classes the login asks for: its Events: filter, or the tracker's classes without one."""
     if events is None or events.strip().lower() in ("on", "yes", "all"):
         return DEFAULT_EVENTS
+    if events.strip().lower() in ("off", "no"):
+        return ()
     return tuple(name.strip().lower() for name in events.split(",") if name.strip())
 
 
@@ -164,8 +166,9 @@ def check_manager(config: AsteriskConfig, logins: list[AmiLogin]) -> list[Findin
         if login.username in seen:
             continue
         seen.add(login.username)
-        user = config.section(login.username)
-        if user is None or login.username == "general":
+        # Asterisk finds AMI users by name regardless of case (manager.c, strcasecmp).
+        user = config.section(login.username, ignore_case=True)
+        if user is None or login.username.lower() == "general":
             findings.append(
                 Finding(
                     Origin(config.file, 0),

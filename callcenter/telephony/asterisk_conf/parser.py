@@ -98,13 +98,15 @@ class AsteriskConfig:
         """Sections that are not templates: the ones Asterisk acts on."""
         return (section for section in self.sections if not section.template)
 
-    def all_named(self, name: str) -> list[Section]:
+    def all_named(self, name: str, *, ignore_case: bool = False) -> list[Section]:
         """Every non-template section called ``name`` (pjsip.conf repeats names across types)."""
+        if ignore_case:
+            return [section for section in self.real_sections() if section.name.lower() == name.lower()]
         return [section for section in self.real_sections() if section.name == name]
 
-    def section(self, name: str) -> Section | None:
+    def section(self, name: str, *, ignore_case: bool = False) -> Section | None:
         """The first non-template section called ``name``."""
-        found = self.all_named(name)
+        found = self.all_named(name, ignore_case=ignore_case)
         return found[0] if found else None
 
 

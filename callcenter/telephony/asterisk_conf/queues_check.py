@@ -19,6 +19,11 @@ def queue_names(config: AsteriskConfig) -> set[str]:
     return {section.name for section in config.real_sections() if section.name not in QUEUE_SETTINGS_SECTIONS}
 
 
+def defines_queue(queues: set[str], name: str) -> bool:
+    """True when ``name`` is one of ``queues``; app_queue finds queues regardless of case."""
+    return name.lower() in {queue.lower() for queue in queues}
+
+
 def pjsip_endpoints(config: AsteriskConfig) -> dict[str, Entry | None]:
     """PJSIP endpoints by name, each with its ``context`` line (None when it has none)."""
     return {
@@ -33,7 +38,7 @@ def check_flow_queues(facts: ServiceFacts, queues: set[str]) -> list[Finding]:
     findings = []
     for flow in facts.flows:
         for target in flow.targets:
-            if target.kind == "queue" and target.value not in queues:
+            if target.kind == "queue" and not defines_queue(queues, target.value):
                 known = ", ".join(sorted(queues)) or "none"
                 findings.append(
                     Finding(
