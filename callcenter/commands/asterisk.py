@@ -58,7 +58,8 @@ def service_facts(settings: Settings, flows_dir: Path) -> tuple[ServiceFacts, li
         )
         for server in settings.ami_servers
     ]
-    return ServiceFacts(settings.agi.host, settings.agi.port, logins, flows, str(flows_dir)), problems
+    facts = ServiceFacts(settings.agi.host, settings.agi.port, logins, flows, str(flows_dir), settings.ivr.queues)
+    return facts, problems
 
 
 @app.command()

@@ -351,3 +351,28 @@ def test_events_off_needs_no_read_class(conf: Path) -> None:
     edit(conf / "manager.conf", "read = call,agent,system", "read = call")
     server = AmiServerSettings.model_validate(AMI_SERVERS[0] | {"events": "off"})
     assert check(conf, settings(ami_servers=[server])) == []
+
+
+def test_deny_permit_that_shuts_out_the_local_service(conf: Path) -> None:
+    edit(conf / "manager.conf", "permit = 127.0.0.1/255.255.255.255", "permit = 10.0.0.0/8")
+    line = line_of(conf / "manager.conf", "deny = 0.0.0.0/0.0.0.0")
+    assert check(conf) == [
+        f"{conf}/manager.conf:{line}: [callcenter] deny=0.0.0.0/0.0.0.0 refuses the service, which connects from "
+        "this machine (127.0.0.1)"
+    ]
+    # A later permit matching the address wins, as in Asterisk (the last matching rule decides).
+    path = conf / "manager.conf"
+    path.write_text(path.read_text() + "permit = 127.0.0.0/8\n")
+    assert check(conf) == []
+    # A service on another machine connects from an address the check cannot know.
+    server = AmiServerSettings.model_validate(AMI_SERVERS[0] | {"host": "192.0.2.10"})
+    edit(conf / "manager.conf", "bindaddr = 127.0.0.1", "bindaddr = 0.0.0.0")
+    edit(conf / "manager.conf", "permit = 127.0.0.0/8\n", "")
+    assert check(conf, settings(ami_servers=[server])) == []
+
+
+def test_queues_the_service_is_told_about_must_exist(conf: Path) -> None:
+    assert check(conf, settings(ivr={"flows_dir": FLOWS, "queues": ["support", "sales"]})) == []
+    assert check(conf, settings(ivr={"flows_dir": FLOWS, "queues": ["support", "billing"]})) == [
+        f"{conf}/queues.conf: CALLCENTER_IVR__QUEUES lists 'billing', which queues.conf does not define"
+    ]

@@ -17,6 +17,7 @@ from callcenter.telephony.asterisk_conf.parser import AsteriskConfig, Origin, lo
 from callcenter.telephony.asterisk_conf.queues_check import (
     check_endpoint_contexts,
     check_flow_queues,
+    check_known_queues,
     check_mailboxes,
     check_members,
     pjsip_endpoints,
@@ -54,6 +55,7 @@ def check_directory(directory: Path, facts: ServiceFacts) -> list[Finding]:
         findings += check_manager(manager, facts.ami_logins)
     if queues_conf is not None and queues is not None:
         findings += check_flow_queues(facts, queues)
+        findings += check_known_queues(facts, queues, queues_conf.file)
         findings += check_members(queues_conf, plan, endpoints)
     if endpoints is not None and plan is not None:
         findings += check_endpoint_contexts(endpoints, plan)

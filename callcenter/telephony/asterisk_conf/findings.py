@@ -69,3 +69,4 @@ class ServiceFacts:
     ami_logins: list[AmiLogin]
     flows: list[FlowFacts]
     flows_dir: str
+    known_queues: list[str] = field(default_factory=list)

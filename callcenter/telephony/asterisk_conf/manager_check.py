@@ -98,9 +98,44 @@ def _check_rights(user: Section, login: AmiLogin) -> list[Finding]:
     return findings
 
 
-def _check_access(user: Section) -> list[Finding]:
-    if user.get("permit") or user.get("acl"):
+def _acl_verdict(user: Section, address: str) -> tuple[bool, Entry | None]:
+    """Whether the user's deny/permit lines let ``address`` in, and the rule that decided.
+
+    Asterisk starts from "allow" and applies every matching rule in order, so the last match wins.
+    """
+    ip = ipaddress.ip_address(address)
+    allowed, deciding = True, None
+    for entry in user.entries:
+        sense = entry.key.lower()
+        if sense not in ("deny", "permit"):
+            continue
+        network_text, _, mask = entry.value.partition("/")
+        try:
+            network = ipaddress.ip_network(f"{network_text.strip()}/{mask.strip() or '32'}", strict=False)
+        except ValueError:
+            continue
+        if ip.version == network.version and ip in network:
+            allowed, deciding = sense == "permit", entry
+    return allowed, deciding
+
+
+def _check_access(user: Section, login: AmiLogin) -> list[Finding]:
+    if user.get("acl"):
         return []
+    if user.get("permit"):
+        if login.host.lower() not in LOOPBACK_NAMES:
+            return []
+        # The service dials Asterisk on this machine, so it connects from the loopback address.
+        allowed, rule = _acl_verdict(user, "::1" if login.host == "::1" else "127.0.0.1")
+        if allowed or rule is None:
+            return []
+        return [
+            Finding(
+                rule.origin,
+                f"[{user.name}] {rule.key}={rule.value} refuses the service, which connects from this machine "
+                f"({login.host})",
+            )
+        ]
     return [
         Finding(
             user.origin,
@@ -184,5 +219,5 @@ def check_manager(config: AsteriskConfig, logins: list[AmiLogin]) -> list[Findin
             findings.append(
                 Finding(secret.origin, f"[{user.name}] secret differs from the one the service logs in with")
             )
-        findings += _check_rights(user, login) + _check_access(user)
+        findings += _check_rights(user, login) + _check_access(user, login)
     return sorted(set(findings))

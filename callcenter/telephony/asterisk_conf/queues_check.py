@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from callcenter.telephony.asterisk_conf.dialplan import Dialplan
 from callcenter.telephony.asterisk_conf.findings import Finding, ServiceFacts
-from callcenter.telephony.asterisk_conf.parser import AsteriskConfig, Entry
+from callcenter.telephony.asterisk_conf.parser import AsteriskConfig, Entry, Origin
 
 QUEUE_SETTINGS_SECTIONS = frozenset({"general"})
 
@@ -48,6 +48,15 @@ def check_flow_queues(facts: ServiceFacts, queues: set[str]) -> list[Finding]:
                     )
                 )
     return findings
+
+
+def check_known_queues(facts: ServiceFacts, queues: set[str], file: str) -> list[Finding]:
+    """The queues the service is told exist (CALLCENTER_IVR__QUEUES) are all in queues.conf."""
+    return [
+        Finding(Origin(file, 0), f"CALLCENTER_IVR__QUEUES lists '{name}', which queues.conf does not define")
+        for name in facts.known_queues
+        if not defines_queue(queues, name)
+    ]
 
 
 def _check_member(entry: Entry, plan: Dialplan | None, endpoints: dict[str, Entry | None] | None) -> list[Finding]:
