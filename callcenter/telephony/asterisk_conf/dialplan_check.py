@@ -72,7 +72,7 @@ def _check_url(pieces: list[Piece], step: Step, facts: ServiceFacts, flows: set[
         return [Finding(step.origin, f"bad FastAGI URL {url}: {error}")]
     findings: list[Finding] = []
     host = parts.hostname or ""
-    host_at = url.find(host, len("agi://")) if host else len("agi://")
+    host_at = url.lower().find(host, len("agi://")) if host else len("agi://")
     if not _host_matches(host, facts.agi_host):
         findings.append(
             Finding(

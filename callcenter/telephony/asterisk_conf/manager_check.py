@@ -111,7 +111,8 @@ def _acl_verdict(user: Section, address: str) -> tuple[bool, Entry | None]:
             continue
         network_text, _, mask = entry.value.partition("/")
         try:
-            network = ipaddress.ip_network(f"{network_text.strip()}/{mask.strip() or '32'}", strict=False)
+            base = ipaddress.ip_address(network_text.strip())
+            network = ipaddress.ip_network(f"{base}/{mask.strip() or base.max_prefixlen}", strict=False)
         except ValueError:
             continue
         if ip.version == network.version and ip in network:
