@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
@@ -33,6 +34,8 @@ class Clock(Protocol):
 
     async def sleep(self, seconds: float) -> None: ...
 
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> asyncio.TimerHandle: ...
+
 
 class RealClock:
     """Wall-clock seconds."""
@@ -42,6 +45,9 @@ class RealClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
+        return asyncio.get_running_loop().call_later(max(seconds, 0.0), callback)
 
 
 class ScaledClock:
@@ -56,6 +62,9 @@ class ScaledClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(seconds, 0.0) / self._speedup)
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
+        return asyncio.get_running_loop().call_later(max(seconds, 0.0) / self._speedup, callback)
 
 
 @dataclass
@@ -154,7 +163,7 @@ class _CallerConnection(asyncio.Protocol):
         self.buffer = b""
         self.queued: list[str] = []  # commands that came while one was still playing
         self.busy = False
-        self.tasks: list[asyncio.Task[None]] = []
+        self.timers: dict[str, asyncio.TimerHandle] = {}  # the reply being played, HANGUP notice, caller hang-up
         self.last_heard = 0.0
         self.watchdog: asyncio.TimerHandle | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -175,7 +184,7 @@ class _CallerConnection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
         self.send([f"agi_{name}: {value}" for name, value in self.call.environment()] + [""])
         if self.call.caller.hangup_at_s is not None:
-            self.tasks.append(asyncio.ensure_future(self.caller_hangs_up_at(self.call.caller.hangup_at_s)))
+            self.timers["hangup"] = self.clock.call_later(self.call.caller.hangup_at_s, self.caller_hangs_up)
         if self.idle_timeout_s is not None:
             loop = asyncio.get_running_loop()
             self.last_heard = loop.time()
@@ -214,28 +223,24 @@ class _CallerConnection(asyncio.Protocol):
         reply = self.channel.handle(line, self.elapsed())
         if reply.duration_s > 0:
             self.busy = True
-            self.tasks.append(asyncio.ensure_future(self.reply_later(reply)))
+            self.timers["reply"] = self.clock.call_later(reply.duration_s, lambda: self.reply_played(reply))
         else:
             self.deliver(reply)
 
     def deliver(self, reply: ChannelReply) -> None:
         self.send(reply.lines)
         if reply.hung_up:
-            self.tasks.append(asyncio.ensure_future(self.notice_later()))
+            self.timers["notice"] = self.clock.call_later(
+                self.call.hangup_notice_delay_s, lambda: self.send([HANGUP_NOTICE])
+            )
 
-    async def reply_later(self, reply: ChannelReply) -> None:
-        await self.clock.sleep(reply.duration_s)
+    def reply_played(self, reply: ChannelReply) -> None:
         self.busy = False
         self.deliver(reply)
         while self.queued and not self.busy:
             self.execute(self.queued.pop(0))
 
-    async def notice_later(self) -> None:
-        await self.clock.sleep(self.call.hangup_notice_delay_s)
-        self.send([HANGUP_NOTICE])
-
-    async def caller_hangs_up_at(self, moment: float) -> None:
-        await self.clock.sleep(moment - self.elapsed())
+    def caller_hangs_up(self) -> None:
         if not self.busy and not self.channel.dead:  # during a command the channel model ends it itself
             self.channel.caller_hangs_up()
             self.send([HANGUP_NOTICE])
@@ -254,8 +259,8 @@ class _CallerConnection(asyncio.Protocol):
     def finish(self) -> AgiCallReport:
         if self.watchdog is not None:
             self.watchdog.cancel()
-        for task in self.tasks:
-            task.cancel()
+        for timer in self.timers.values():
+            timer.cancel()
         self.report.variables_set = dict(self.channel.variables_set)
         self.report.prompts = list(self.channel.prompts)
         self.report.applications = list(self.channel.applications_run)
