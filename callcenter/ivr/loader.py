@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -25,7 +25,7 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
-from callcenter.ivr.model import NODE_TYPES, Flow
+from callcenter.ivr.model import NODE_TYPES, Flow, Node
 
 PathKey = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -82,8 +82,13 @@ class LoadedFlow:
     source: SourceMap
     data: Any
     problems: list[Problem]
+    partial: dict[str, BaseModel] = field(default_factory=dict)
+    """When the flow has type errors: its nodes that are valid on their own, so more checks can run."""
+    broken: frozenset[str] = frozenset()
+    """Ids of nodes that failed their own type check."""
 
 
+NODE_ADAPTER: TypeAdapter[BaseModel] = TypeAdapter(Node)
 _STYLE = {
     DoubleQuotedScalarString: '"',
     SingleQuotedScalarString: "'",
@@ -192,7 +197,11 @@ def _pydantic_problems(error: ValidationError, data: Any, source: SourceMap) -> 
         elif kind == "union_tag_not_found":
             problems.append(source.problem(path, f"{_where(path)}: missing field 'type'", at="key"))
         elif item["loc"] and item["loc"][-1] == "[key]":
-            problems.append(source.problem(path, f"{_where(path)}: bad key: {item['msg']}", at="key"))
+            if len(path) >= 2 and path[-2] == "options":
+                message = f"{_where(path[:-2])}: menu option '{path[-1]}' must be one key: 0-9, * or #"
+            else:
+                message = f"{_where(path)}: bad key: {item['msg']}"
+            problems.append(source.problem(path, message, at="key"))
         else:
             message = item["msg"].removeprefix("Value error, ")
             at = "key" if kind == "value_error" else "value"
@@ -216,8 +225,23 @@ def load_flow_text(text: str, file: str = "<flow>") -> LoadedFlow:
         flow = Flow.model_validate(data)
     except ValidationError as error:
         problems += _pydantic_problems(error, data, source)
-        return LoadedFlow(file, None, source, data, sorted(set(problems)))
+        loaded = LoadedFlow(file, None, source, data, sorted(set(problems)))
+        loaded.partial, loaded.broken = _valid_nodes(data.get("nodes"))
+        return loaded
     return LoadedFlow(file, flow, source, data, sorted(set(problems)))
+
+
+def _valid_nodes(nodes: Any) -> tuple[dict[str, BaseModel], frozenset[str]]:
+    """Split a flow's nodes into those that type-check alone and the ids of the others."""
+    if not isinstance(nodes, dict):
+        return {}, frozenset()
+    valid, broken = {}, set()
+    for node_id, node in nodes.items():
+        try:
+            valid[node_id] = NODE_ADAPTER.validate_python(node)
+        except ValidationError:
+            broken.add(node_id)
+    return valid, frozenset(broken)
 
 
 def load_flow_file(path: Path | str) -> LoadedFlow:

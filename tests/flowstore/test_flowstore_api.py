@@ -39,6 +39,9 @@ async def test_save_diff_publish_and_rollback(client: httpx.AsyncClient, team: T
     first = await save(client, team, MAIN_MENU, "as shipped")
     assert first.status_code == 201, first.text
     assert first.json()["number"] == 1
+    news = (await client.get(f"{URL}/diff", params={"to": 1}, headers=team.admin.headers)).json()["changes"]
+    assert news[:2] == ["node 'hours' added (hours)", "node 'closed' added (play)"]
+    assert len(news) == 13
     second = await save(client, team, edited(), "billing line on 2")
     assert second.json() | {"created_at": None} == {
         "flow_name": "main-menu", "number": 2, "message": "billing line on 2", "author_id": team.admin.id,

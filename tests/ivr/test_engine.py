@@ -345,8 +345,12 @@ async def test_every_data_node_on_one_call() -> None:
         "helper/note", "helper/back", "out",
     ]  # fmt: skip
     # card numbers are masked in the record, kept whole in the variable
-    assert [i["value"] for i in result.inputs] == ["************1487", "************1486"]
-    assert [i["result"] for i in result.inputs] == ["invalid", "ok"]
+    assert [(i["kind"], i["value"], i["result"]) for i in result.inputs] == [
+        ("customer", None, "not_found"),
+        ("digits", "************1487", "invalid"),
+        ("digits", "************1486", "ok"),
+        ("customer", "7", "found"),
+    ]
     assert result.variables == {
         "card": "4539578763621486",
         "greeting": "yes",
@@ -359,7 +363,9 @@ async def test_every_data_node_on_one_call() -> None:
     assert port.variables["IVR_CUSTOMER_ID"] == "7"
     assert port.variables["IVR_ACTION"] == "transfer"
     # the first branch case fails to evaluate (no vip_since): reported, and the next case still decides
-    assert any(e.data.get("case") == 0 and "vip_since" in e.data["error"] for e in events if e.node == "pick")
+    [warning] = [e for e in events if e.kind == "node_warning"]
+    assert (warning.node, warning.data["case"]) == ("pick", 0)
+    assert "vip_since" in warning.data["message"]
 
 
 @pytest.mark.parametrize(
@@ -473,3 +479,68 @@ async def test_publishing_switches_new_calls_while_a_call_in_progress_keeps_its_
     old = await running
     assert (old.version, old.outcome.details["queue"]) == ("test", "sales")
     assert (new.version, new.outcome.details["queue"]) == ("v2", "sales-new")
+
+
+KEYS = """
+name: keys
+entry: pin
+nodes:
+  pin:
+    type: collect
+    prompt: enter-pin
+    store: pin
+    min_digits: 4
+    max_digits: 6
+    terminator: "*"
+    retries: 1
+    next: code
+  code:
+    type: collect
+    prompt: enter-code
+    store: code
+    max_digits: 3
+    terminator: ""
+    next: when
+  when:
+    type: say
+    kind: date
+    value: 'vars.pin == "9999" ? "2026-12-24" : time.epoch'
+    next: bye
+  bye:
+    type: hangup
+"""
+
+
+async def test_collect_key_by_key_with_another_terminator_or_none() -> None:
+    engine, _ = engine_for(KEYS)
+    port = caller("12*,4321*,7890")
+    result = await engine.run(port, "keys")
+    # "12*" is too short; "4321*" ends at the star; with no terminator the entry stops at max_digits
+    assert [(i["value"], i["result"]) for i in result.inputs] == [("12", "invalid"), ("4321", "ok"), ("789", "ok")]
+    assert result.variables == {"pin": "4321", "code": "789"}
+    assert port.prompts == ["enter-pin", "enter-pin", "enter-code", f"say:date:{int(TUESDAY_10_NY.timestamp())}"]
+
+
+async def test_collect_key_by_key_stops_when_the_caller_does() -> None:
+    engine, _ = engine_for(KEYS)
+    port = caller("9999*,5")
+    result = await engine.run(port, "keys")
+    assert result.variables == {"pin": "9999", "code": "5"}
+    # a date without a zone is midnight in the engine's zone (UTC here)
+    assert port.prompts[-1] == "say:date:1798070400"
+    engine, _ = engine_for(KEYS)
+    result = await engine.run(caller("12h"), "keys")
+    assert result.outcome.as_dict() == {"action": "caller_hangup", "node": "pin"}
+
+
+async def test_a_bad_resume_point_or_state_does_not_crash_the_session() -> None:
+    engine, _ = engine_for(QUEUE)
+    port = caller()
+    result = await engine.run(port, "q", resume_at="q/offer")
+    assert result.outcome.as_dict() == {"action": "error", "reason": "LookupError", "node": None}
+    assert port.variables["IVR_ACTION"] == "error"
+    port = caller("2", QUEUESTATUS="EXITWITHKEY", IVR_STATE="{not json")
+    result = await engine.run(port, "q", resume_at="q/queue")
+    assert result.variables == {}
+    assert result.inputs[0]["value"] == "left"
+    assert result.outcome.action == "hangup"  # `left` has no target in this flow

@@ -242,3 +242,44 @@ def test_not_a_flow_at_all(text: str) -> None:
     loaded = load_flow_text(text, "x.yaml")
     assert loaded.flow is None
     assert loaded.problems
+
+
+def test_node_without_type_and_inconsistent_fields_point_at_the_node(tmp_path: Path) -> None:
+    text = GOOD.replace("    type: queue\n    queue: support\n", "    queue: support\n")
+    assert problems(tmp_path, text) == ["demo.yaml:12:3: node 'support': missing field 'type'"]
+    text = GOOD.replace(
+        "    type: queue\n    queue: support\n",
+        "    type: collect\n    prompt: agent-pass\n    store: acct\n    min_digits: 6\n    max_digits: 4\n"
+        "    next: bye\n",
+    )
+    assert problems(tmp_path, text) == ["demo.yaml:12:3: node 'support': min_digits is greater than max_digits"]
+    text = GOOD.replace("    type: queue\n    queue: support\n", "    type: goto\n    target: bye\n    flow: other\n")
+    assert problems(tmp_path, text) == ["demo.yaml:12:3: node 'support': goto needs exactly one of 'target' or 'flow'"]
+
+
+def test_bad_menu_digit_points_at_the_key(tmp_path: Path) -> None:
+    text = GOOD.replace("      1: support", "      12: support")
+    assert problems(tmp_path, text) == ["demo.yaml:8:7: node 'menu': menu option '12' must be one key: 0-9, * or #"]
+
+
+def test_queue_announcements_need_the_queue_sounds(tmp_path: Path) -> None:
+    sounds = tmp_path / "sounds"
+    sounds.mkdir()
+    for name in ("vm-options", "vm-goodbye", "queue-youarenext", "queue-thereare"):
+        (sounds / f"{name}.wav").write_bytes(b"")
+    text = GOOD.replace("    queue: support\n", "    queue: support\n    announce_position: true\n")
+    assert problems(tmp_path, text, sounds_dir=sounds) == [
+        "demo.yaml:15:24: node 'support': no sound file 'queue-callswaiting'"
+    ]
+
+
+def test_type_errors_do_not_hide_the_other_problems_of_valid_nodes(tmp_path: Path) -> None:
+    text = GOOD.replace("    invalid: bye\n", "    retries: lots\n    invalid: bye\n").replace(
+        "    prompt: vm-goodbye\n",
+        "    prompt: vm-goodbye\n  extra:\n    type: queue\n    queue: billing\n    timeout: nowhere\n",
+    )
+    assert problems(tmp_path, text, queues=frozenset({"support"})) == [
+        "demo.yaml:10:14: node 'menu': retries: Input should be a valid integer, unable to parse string as an integer",
+        "demo.yaml:21:12: node 'extra': unknown queue 'billing' (support)",
+        "demo.yaml:22:14: node 'extra': timeout goes to unknown node 'nowhere'",
+    ]

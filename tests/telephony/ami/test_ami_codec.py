@@ -366,3 +366,12 @@ def test_replacing_headers_updates_lookups() -> None:
     assert message.get("A") == "1"
     message.headers = [("Event", "X"), ("A", "2")]
     assert message.get("A") == "2"
+
+
+def test_stream_switching_to_lone_lf_is_caught() -> None:
+    decoder = AmiDecoder(expect_banner=False)
+    assert [m.name for m in decoder.feed(b"Event: First\r\nA: 1\r\n\r\n")] == ["First"]
+    lf_messages = b"".join(b"Event: Lf%d\nA: %d\n\n" % (i, i) for i in range(1000))
+    names = [m.name for m in decoder.feed(lf_messages)]
+    assert names == [f"Lf{i}" for i in range(1000)]
+    assert decoder.feed(b"Event: Last\r\n\r\n")[0].name == "Last"
