@@ -64,7 +64,9 @@ def service_facts(settings: Settings, flows_dir: Path) -> tuple[ServiceFacts, li
 
 @app.command()
 def check(
-    directory: Path = typer.Argument(..., help="Directory with extensions.conf, manager.conf, queues.conf ..."),
+    directory: Path = typer.Argument(
+        ..., metavar="DIR", help="Directory with extensions.conf, manager.conf, queues.conf ..."
+    ),
     flows: Path | None = typer.Option(None, help="IVR flows directory (default CALLCENTER_IVR__FLOWS_DIR)."),
 ) -> None:
     """Compare DIR with the service's settings and flows; print `file:line: message` per mismatch, exit 1 if any."""

@@ -209,3 +209,14 @@ def test_argument_splitting_and_patterns() -> None:
     assert extension_matches("_+X.", "+15551230001")
     assert extension_matches("_100[1-9]", "1005") and not extension_matches("_100[1-9]", "1000")
     assert extension_matches("_X!", "5") and extension_matches("1234/5551212", "1234")
+
+
+def test_binary_garbage_gives_readable_one_line_problems(tmp_path: Path) -> None:
+    path = tmp_path / "x.conf"
+    path.write_bytes(b"\x00\x01\xff\xfe garbage " * 40 + b"\n[ok]\nk = v\n")
+    config = load_config(path)
+    [problem] = config.problems
+    assert problem.origin.line == 1
+    assert problem.message.startswith("expected 'name = value', got: \\x00\\x01")
+    assert len(problem.message) < 120 and problem.message.endswith("...") and str(problem).isprintable()
+    assert config.section("ok").value("k") == "v"

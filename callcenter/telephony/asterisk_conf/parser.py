@@ -110,6 +110,12 @@ class AsteriskConfig:
         return found[0] if found else None
 
 
+def _excerpt(text: str, limit: int = 60) -> str:
+    """``text`` fit for a one-line message: control characters escaped, long text cut."""
+    shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
 def strip_comment(text: str, in_block: bool) -> tuple[str, bool]:
     """``text`` without its comments, and whether a ``;--`` block comment is still open at its end."""
     out: list[str] = []
@@ -198,14 +204,14 @@ class _Reader:
     def header(self, line: str, origin: Origin) -> None:
         close = line.find("]")
         if close < 0:
-            self.problem(origin, f"section header without ']': {line}")
+            self.problem(origin, f"section header without ']': {_excerpt(line)}")
             return
         name = line[1:close].strip()
         rest = line[close + 1 :].strip()
         options: list[str] = []
         if rest:
             if not (rest.startswith("(") and rest.endswith(")")):
-                self.problem(origin, f"unexpected text after [{name}]: {rest}")
+                self.problem(origin, f"unexpected text after [{_excerpt(name)}]: {_excerpt(rest)}")
                 return
             options = [option.strip() for option in rest[1:-1].split(",") if option.strip()]
         if "+" in options:
@@ -250,7 +256,7 @@ class _Reader:
     def assignment(self, line: str, origin: Origin) -> None:
         key, equals, value = line.partition("=")
         if not equals:
-            self.problem(origin, f"expected 'name = value', got: {line}")
+            self.problem(origin, f"expected 'name = value', got: {_excerpt(line)}")
             return
         arrow = value.startswith(">")
         value = value[1:] if arrow else value
