@@ -376,3 +376,11 @@ def test_queues_the_service_is_told_about_must_exist(conf: Path) -> None:
     assert check(conf, settings(ivr={"flows_dir": FLOWS, "queues": ["support", "billing"]})) == [
         f"{conf}/queues.conf: CALLCENTER_IVR__QUEUES lists 'billing', which queues.conf does not define"
     ]
+
+
+def test_member_state_interface_must_be_an_endpoint(conf: Path) -> None:
+    line = edit(conf / "queues.conf", "Agent 1002,PJSIP/agent1002", "Agent 1002,PJSIP/agent1o02")
+    assert check(conf) == [
+        f"{conf}/queues.conf:{line}: member Local/agent1002@agents/n: "
+        "state interface PJSIP/agent1o02 is no PJSIP endpoint"
+    ]

@@ -59,13 +59,23 @@ def check_known_queues(facts: ServiceFacts, queues: set[str], file: str) -> list
     ]
 
 
-def _check_member(entry: Entry, plan: Dialplan | None, endpoints: dict[str, Entry | None] | None) -> list[Finding]:
-    interface = entry.value.split(",", 1)[0].strip()
+def _missing_endpoint(interface: str, endpoints: dict[str, Entry | None] | None) -> str | None:
+    """The endpoint name when ``interface`` is ``PJSIP/<name>`` and pjsip.conf has no such endpoint."""
     technology, _, resource = interface.partition("/")
-    if technology.upper() == "PJSIP" and endpoints is not None:
-        endpoint = resource.split("/", 1)[0]
-        if endpoint not in endpoints:
-            return [Finding(entry.origin, f"member {interface}: no PJSIP endpoint [{endpoint}] in pjsip.conf")]
+    if technology.upper() != "PJSIP" or endpoints is None:
+        return None
+    endpoint = resource.split("/", 1)[0]
+    return endpoint if endpoint not in endpoints else None
+
+
+def _check_member(entry: Entry, plan: Dialplan | None, endpoints: dict[str, Entry | None] | None) -> list[Finding]:
+    # member => interface[,penalty[,member name[,state interface[,ringinuse]]]]
+    fields = [field.strip() for field in entry.value.split(",")]
+    interface = fields[0]
+    missing = _missing_endpoint(interface, endpoints)
+    if missing is not None:
+        return [Finding(entry.origin, f"member {interface}: no PJSIP endpoint [{missing}] in pjsip.conf")]
+    technology, _, resource = interface.partition("/")
     if technology.lower() == "local" and plan is not None:
         exten, _, context = resource.split("/", 1)[0].partition("@")
         context = context or "default"
@@ -73,6 +83,11 @@ def _check_member(entry: Entry, plan: Dialplan | None, endpoints: dict[str, Entr
             return [
                 Finding(entry.origin, f"member {interface}: no extension {exten} in [{context}] of extensions.conf")
             ]
+    state = fields[3] if len(fields) > 3 else ""
+    missing = _missing_endpoint(state, endpoints)
+    if missing is not None:
+        # The queue reads the agent's busy/free state from this device; an unknown one is never "free".
+        return [Finding(entry.origin, f"member {interface}: state interface {state} is no PJSIP endpoint")]
     return []
 
 
