@@ -183,7 +183,9 @@ def test_dialplan_priorities_same_and_bad_steps(tmp_path: Path) -> None:
         "exten => 5,1,Answer\n"
         "same => n,Hangup()\n"
         "exten => broken\n"
-        "[d]\nsame => n,NoOp()\n",
+        "exten => 6,n,NoOp(one past the previous line, as pbx_config counts)\n"
+        "[d]\nsame => n,NoOp()\n"
+        "[e]\nexten => s,n,NoOp()\n",
     )
     plan = read_dialplan(load_config(path))
     assert [(s.exten, s.priority, s.label, s.app) for s in plan.contexts["c"]] == [
@@ -191,10 +193,12 @@ def test_dialplan_priorities_same_and_bad_steps(tmp_path: Path) -> None:
         ("s", 2, "x", "AGI"),
         ("5", 1, None, "Answer"),
         ("5", 2, None, "Hangup"),
+        ("6", 3, None, "NoOp"),
     ]
     assert [(origin.line, message.split(":")[0]) for origin, message in plan.problems] == [
         (9, "not a dialplan step (exten,priority,App(args))"),
-        (11, "'same =>' before any 'exten =>' in this context"),
+        (12, "'same =>' before any 'exten =>' in this context"),
+        (14, "priority 'n' on the first step of the context"),
     ]
     [candidate] = plan.resolve("${URL}/${FLOW}")
     assert "".join(piece.text for piece in candidate) == "agi://h:1/a"

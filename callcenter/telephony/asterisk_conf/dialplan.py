@@ -217,8 +217,9 @@ def read_dialplan(config: AsteriskConfig) -> Dialplan:
             if base == "hint":
                 continue
             if base == "n":
-                if last is None or last[0] != exten:
-                    plan.problems.append((entry.origin, f"priority 'n' with no earlier step of extension {exten}"))
+                # As pbx_config does: one past the previous line's priority, whatever its extension.
+                if last is None:
+                    plan.problems.append((entry.origin, "priority 'n' on the first step of the context"))
                     continue
                 number = last[1] + 1
             else:
