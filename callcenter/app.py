@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +17,8 @@ from callcenter.api.errors import install_error_handlers
 from callcenter.config import Settings
 from callcenter.contacts import contact_routes, customer_routes, work_routes
 from callcenter.db import create_engine, create_sessionmaker
+from callcenter.flowstore import routes as flowstore_routes
+from callcenter.flowstore.live import build_catalog, follow_publications
 from callcenter.runtime import Runtime
 from callcenter.users import routes as user_routes
 from callcenter.web import routes as web_routes
@@ -34,9 +38,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             secret=settings.resolved_secret(),
             login_limiter=MovingWindowRateLimiter(MemoryStorage()),
         )
+        runtime = app.state.runtime
+        app.state.ivr_catalog = await build_catalog(settings.ivr, runtime.sessions)
+        following = asyncio.create_task(follow_publications(runtime.sessions, app.state.ivr_catalog))
         try:
             yield
         finally:
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await following
             await engine.dispose()
 
     app = FastAPI(
@@ -54,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contact_routes.router,
         work_routes.cases_router,
         work_routes.callbacks_router,
+        flowstore_routes.router,
         web_routes.router,
     ):
         app.include_router(router)

@@ -21,13 +21,20 @@ log = logging.getLogger(__name__)
 
 
 async def build_catalog(settings: IvrSettings, sessions: async_sessionmaker[AsyncSession]) -> FlowCatalog:
-    """Load and check the shipped flows, then put the published versions over them."""
+    """Load and check the shipped flows, then put the published versions over them.
+
+    A database that cannot be read yet (down, not migrated) must not keep the service from
+    starting: the shipped flows serve until :func:`follow_publications` reads the published ones.
+    """
     options = CheckOptions(
         queues=frozenset(settings.queues) if settings.queues else None, sounds_dir=settings.sounds_dir
     )
     catalog = FlowCatalog.from_directory(settings.flows_dir, options)
-    async with unit_of_work(sessions) as session:
-        await service.load_live(session, catalog)
+    try:
+        async with unit_of_work(sessions) as session:
+            await service.load_live(session, catalog)
+    except Exception as exc:
+        log.warning("published IVR flows unreadable (%s); serving the shipped flows until they are", exc)
     return catalog
 
 
