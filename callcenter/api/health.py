@@ -19,7 +19,7 @@ async def health() -> dict[str, str]:
 @router.get("/ready")
 async def ready(request: Request) -> JSONResponse:
     """The database answers and its schema is at the newest migration."""
-    engine = request.app.state.services.engine
+    engine = request.app.state.runtime.engine
     head = head_revision()
     try:
         current = await current_revision(engine)
@@ -27,8 +27,13 @@ async def ready(request: Request) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "database": f"unreachable: {exc}"}, status_code=503)
     if current != head:
         return JSONResponse(
-            {"status": "unavailable", "database": "reachable", "migration": current, "head": head,
-             "hint": "run `callcenter db upgrade`"},
+            {
+                "status": "unavailable",
+                "database": "reachable",
+                "migration": current,
+                "head": head,
+                "hint": "run `callcenter db upgrade`",
+            },
             status_code=503,
         )
     return JSONResponse({"status": "ready", "database": "reachable", "migration": current})
