@@ -92,7 +92,7 @@ def _seconds(value: float | None) -> str:
 def _table(calls: list[ReplayedCall]) -> Table:
     table = Table(title=f"{len(calls)} finished call(s)")
     for column in ("linkedid", "caller", "queue", "agent", "outcome", "wait s", "talk s", "rings", "hangup by"):
-        table.add_column(column, justify="right" if column.endswith((" s", "rings")) else "left")
+        table.add_column(column, justify="right" if column.endswith((" s", "rings")) else "left", no_wrap=True)
     for call in calls:
         s = call.summary
         table.add_row(
@@ -142,4 +142,8 @@ def replay(
         for call in calls:
             typer.echo(json.dumps(call.to_json(), ensure_ascii=False))
     else:
-        Console().print(_table(calls))
+        console = Console()
+        if not console.is_terminal:
+            # Piped output keeps whole ids and numbers instead of folding to 80 columns.
+            console.width = 200
+        console.print(_table(calls))
