@@ -90,6 +90,8 @@ class CallState:
             return
         party_side = far or event != "SoftHangupRequest"
         if self.is_agent_leg(channel):
+            if self.transferred_last:
+                return  # the agent who transferred the caller away leaving does not end the call
             self.first_hangup = HangupBy.AGENT if party_side else HangupBy.SYSTEM
         elif self.is_caller_leg(channel):
             self.first_hangup = HangupBy.CALLER if party_side else HangupBy.SYSTEM

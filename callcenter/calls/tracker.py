@@ -360,6 +360,7 @@ class CallTracker:
         call.queued_at = now
         call.position = as_int(msg.get("Position"))
         call.in_queue, call.queue_result, call.transferred_last = True, None, False
+        call.first_hangup = None  # whatever hung up before, the call goes on
         self._emit(call, CallQueued(call.key, to_datetime(now), queue=call.queue or "", position=call.position), out)
 
     def _queue_leave(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
@@ -505,6 +506,7 @@ class CallTracker:
         self, call: CallState, kind: TransferKind, target: str | None, now: float, out: list[TrackerEvent]
     ) -> None:
         call.transferred_to, call.transferred_last = target, True
+        call.first_hangup = None
         self._emit(
             call,
             CallTransferred(call.key, to_datetime(now), kind=kind, target=target, agent_interface=call.agent_interface),
