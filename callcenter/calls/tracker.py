@@ -17,26 +17,21 @@ from collections import deque
 from collections.abc import Callable, Mapping
 
 from callcenter.calls.agents import AgentBook, AgentUser
-from callcenter.calls.call import CallState, RingAttempt
+from callcenter.calls.call import CallState
 from callcenter.calls.events import (
     AgentEvent,
-    AgentNoAnswer,
-    AgentRinging,
-    CallAbandoned,
-    CallConnected,
     CallEnded,
     CallEvent,
     CallKey,
-    CallQueued,
     CallStarted,
-    CallTransferred,
     HangupBy,
     IvrEntered,
     IvrLeft,
     TrackerEvent,
     TransferKind,
 )
-from callcenter.calls.legs import AmiEventLike, as_float, as_int, is_far_half, known, to_datetime
+from callcenter.calls.legs import AmiEventLike, as_float, is_far_half, known, to_datetime
+from callcenter.calls.queue_events import QueueHandlers
 from callcenter.calls.summary import CallSummary
 
 MEMBER_EVENTS = frozenset(
@@ -67,7 +62,7 @@ def agi_flow(app_data: str | None) -> str | None:
     return target.split("?", 1)[0] or None
 
 
-class CallTracker:
+class CallTracker(QueueHandlers):
     """Keeps calls and agents of one Asterisk server and turns AMI events into typed events."""
 
     def __init__(
@@ -149,7 +144,7 @@ class CallTracker:
         """The key a call of this server and boot has."""
         return CallKey(self.server, self.boot, linkedid)
 
-    def close_call(self, call: CallState, now: float, out: list[TrackerEvent], *, reconstructed: bool) -> None:
+    def close_call(self, call: CallState, now: float, out: list[TrackerEvent], *, reconstructed: bool) -> CallSummary:
         """Finish a call: close what is open, emit ``ended``, keep its summary."""
         if call.in_ivr:
             self._leave_ivr(call, now, out)
@@ -160,7 +155,7 @@ class CallTracker:
             out.extend(self.agents.completed(call.agent_interface, call.key.linkedid, call.queue, now))
         call.connected = False
         call.reconstructed = call.reconstructed or reconstructed
-        self._emit(
+        self.emit(
             call,
             CallEnded(
                 call.key,
@@ -180,6 +175,7 @@ class CallTracker:
         self._finished.append(summary)
         if self.on_finished is not None:
             self.on_finished(summary)
+        return summary
 
     def adopt(self, linkedid: str, started: float) -> CallState:
         """The state of call ``linkedid``, created when unknown (used by resync)."""
@@ -193,6 +189,13 @@ class CallTracker:
         call.live.add(channel)
         self._channels[channel] = call
 
+    def forget_channel(self, call: CallState, channel: str) -> None:
+        """Drop a channel that went away unseen (found missing by a resync)."""
+        call.live.discard(channel)
+        call.dead.add(channel)
+        self._channels.pop(channel, None)
+        call.ringing.pop(channel, None)
+
     # -- helpers ----------------------------------------------------------------------
 
     def _remember(self, linkedid: str) -> None:
@@ -201,7 +204,7 @@ class CallTracker:
         self._recent.append(linkedid)
         self._recent_set.add(linkedid)
 
-    def _emit(self, call: CallState, event: CallEvent, out: list[TrackerEvent]) -> None:
+    def emit(self, call: CallState, event: CallEvent, out: list[TrackerEvent]) -> None:
         call.timeline.append(event)
         out.append(event)
 
@@ -225,23 +228,17 @@ class CallTracker:
         call.ivr_flow = flow or call.ivr_flow
         if flow and not call.ivr_path:
             call.ivr_path.append(flow)
-        self._emit(call, IvrEntered(call.key, to_datetime(now), flow=call.ivr_flow), out)
+        self.emit(call, IvrEntered(call.key, to_datetime(now), flow=call.ivr_flow), out)
 
     def _leave_ivr(self, call: CallState, now: float, out: list[TrackerEvent]) -> None:
         call.in_ivr = False
-        self._emit(
+        self.emit(
             call,
             IvrLeft(
                 call.key, to_datetime(now), flow=call.ivr_flow, path=tuple(call.ivr_path), inputs=dict(call.ivr_inputs)
             ),
             out,
         )
-
-    def _end_ringing(self, call: CallState, channel: str, now: float, out: list[TrackerEvent]) -> RingAttempt | None:
-        attempt = call.ringing.pop(channel, None)
-        if attempt is not None:
-            out.extend(self.agents.ring_ended(attempt.interface, channel, now))
-        return attempt
 
     # -- channels ---------------------------------------------------------------------
 
@@ -256,7 +253,7 @@ class CallTracker:
         if msg.get("Uniqueid") == linkedid and call.caller_channel is None:
             call.caller_channel = channel
             self._update_caller_id(call, msg)
-            self._emit(
+            self.emit(
                 call,
                 CallStarted(
                     call.key,
@@ -343,195 +340,6 @@ class CallTracker:
         call = self._call_for(msg)
         if call is not None:
             call.stop_hold(now)
-
-    # -- queue ------------------------------------------------------------------------
-
-    def _queue_join(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
-        call = self._call_for(msg)
-        if call is None:
-            return
-        if call.in_ivr:
-            self._leave_ivr(call, now, out)
-        channel = msg.get("Channel")
-        call.caller_channel = call.caller_channel or channel
-        call.queue_channel = channel
-        self._update_caller_id(call, msg)
-        call.queue = msg.get("Queue") or call.queue
-        call.queued_at = now
-        call.position = as_int(msg.get("Position"))
-        call.in_queue, call.queue_result, call.transferred_last = True, None, False
-        call.first_hangup = None  # whatever hung up before, the call goes on
-        self._emit(call, CallQueued(call.key, to_datetime(now), queue=call.queue or "", position=call.position), out)
-
-    def _queue_leave(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
-        call = self._call_for(msg)
-        if call is not None:
-            call.in_queue = False
-
-    def _queue_abandon(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
-        call = self._call_for(msg)
-        if call is None:
-            return
-        wait = as_float(msg.get("HoldTime"))
-        if call.queued_at is not None and call.queued_at + wait > now:
-            now = self.now = call.queued_at + wait
-        call.in_queue, call.queue_result = False, "abandoned"
-        call.wait_seconds = (call.wait_seconds or 0.0) + wait
-        for channel in list(call.ringing):
-            self._end_ringing(call, channel, now, out)
-        self._emit(
-            call,
-            CallAbandoned(
-                call.key,
-                to_datetime(now),
-                queue=msg.get("Queue") or call.queue or "",
-                position=as_int(msg.get("Position")),
-                original_position=as_int(msg.get("OriginalPosition")),
-                wait_seconds=wait,
-            ),
-            out,
-        )
-
-    def _agent_called(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
-        call = self._call_for(msg)
-        channel, interface = msg.get("DestChannel"), msg.get("Interface")
-        if call is None or not channel or not interface:
-            return
-        queue = msg.get("Queue") or call.queue or ""
-        name = self.agents.display_name(interface, msg.get("MemberName"))
-        call.ringing[channel] = RingAttempt(interface, name, queue, now)
-        call.ring_attempts += 1
-        self._emit(
-            call,
-            AgentRinging(
-                call.key, to_datetime(now), queue=queue, agent_interface=interface, agent_name=name, channel=channel
-            ),
-            out,
-        )
-        out.extend(self.agents.ringing(interface, msg.get("MemberName"), channel, queue, call.key.linkedid, now))
-
-    def _dial_end(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
-        # DialEnd can repeat for one attempt; only the first non-answer ends the ringing.
-        if msg.get("DialStatus") == "ANSWER":
-            return
-        channel = msg.get("DestChannel")
-        call = self._channels.get(channel) if channel else None
-        if call is not None and channel is not None:
-            self._end_ringing(call, channel, now, out)
-
-    def _ring_no_answer(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
-        call = self._call_for(msg)
-        channel = msg.get("DestChannel")
-        if call is None or channel is None:
-            return
-        attempt = self._end_ringing(call, channel, now, out)
-        interface = msg.get("Interface") or (attempt.interface if attempt else "")
-        # AgentRingNoAnswer's RingTime is in milliseconds (AgentConnect's is in seconds).
-        self._emit(
-            call,
-            AgentNoAnswer(
-                call.key,
-                to_datetime(now),
-                queue=msg.get("Queue") or call.queue or "",
-                agent_interface=interface,
-                agent_name=self.agents.display_name(interface, msg.get("MemberName")),
-                ring_seconds=as_float(msg.get("RingTime")) / 1000.0,
-            ),
-            out,
-        )
-
-    def _agent_connect(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
-        call = self._call_for(msg)
-        interface, channel = msg.get("Interface"), msg.get("DestChannel")
-        if call is None or not interface:
-            return
-        wait = as_float(msg.get("HoldTime"))
-        if call.queued_at is not None and call.queued_at + wait > now:
-            now = self.now = call.queued_at + wait
-        queue = msg.get("Queue") or call.queue or ""
-        if channel:
-            call.ringing.pop(channel, None)
-        for other in list(call.ringing):
-            self._end_ringing(call, other, now, out)
-        user = self.agents.user(interface)
-        call.agent_interface, call.agent_channel = interface, channel
-        call.agent_name = self.agents.display_name(interface, msg.get("MemberName"))
-        call.agent_user_id = user.user_id if user else None
-        call.connected, call.queue_result, call.in_queue = True, "connected", False
-        call.answered = call.answered if call.answered is not None else now
-        call.wait_seconds = (call.wait_seconds or 0.0) + wait
-        self._emit(
-            call,
-            CallConnected(
-                call.key,
-                to_datetime(now),
-                queue=queue,
-                agent_interface=interface,
-                agent_name=call.agent_name,
-                wait_seconds=wait,
-                ring_seconds=as_float(msg.get("RingTime")),
-            ),
-            out,
-        )
-        out.extend(
-            self.agents.connected(interface, msg.get("MemberName"), channel or "", queue, call.key.linkedid, now)
-        )
-
-    def _agent_complete(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
-        # A caller hung up by a manager action may leave AgentComplete without Channel/Linkedid:
-        # find the call by the agent's channel, else by what the member is busy with.
-        call = self._call_for(msg)
-        interface = msg.get("Interface")
-        if call is None and msg.get("DestChannel"):
-            call = self._channels.get(msg.get("DestChannel") or "")
-        if call is None and interface and interface in self.agents.agents:
-            last_call = self.agents.agents[interface].last_call
-            call = self.calls.get(last_call) if last_call else None
-        if call is None:
-            return
-        talk = as_float(msg.get("TalkTime"))
-        if call.answered is not None and call.answered + talk > now:
-            now = self.now = call.answered + talk
-        call.talk_seconds = (call.talk_seconds or 0.0) + talk
-        call.complete_reason = msg.get("Reason")
-        call.connected = False
-        call.stop_hold(now)
-        if call.complete_reason == "transfer" and not call.transferred_last:
-            self._transfer(call, TransferKind.BLIND, call.transferred_to, now, out)
-        if interface:
-            call.wrapup_seconds = self.agents.wrapup_for(interface, call.queue)
-            out.extend(self.agents.completed(interface, call.key.linkedid, call.queue, now))
-
-    def _transfer(
-        self, call: CallState, kind: TransferKind, target: str | None, now: float, out: list[TrackerEvent]
-    ) -> None:
-        call.transferred_to, call.transferred_last = target, True
-        call.first_hangup = None
-        self._emit(
-            call,
-            CallTransferred(call.key, to_datetime(now), kind=kind, target=target, agent_interface=call.agent_interface),
-            out,
-        )
-
-    def _blind_transfer(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
-        linkedid = msg.get("TransfereeLinkedid") or msg.get("TransfererLinkedid")
-        call = self.calls.get(linkedid) if linkedid else None
-        if call is None or msg.get("Result", "Success") != "Success":
-            return
-        exten, context = msg.get("Extension"), msg.get("Context")
-        self._transfer(call, TransferKind.BLIND, f"{exten}@{context}" if context else exten, now, out)
-
-    def _attended_transfer(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
-        linkedid = msg.get("TransfereeLinkedid") or msg.get("OrigTransfererLinkedid")
-        call = self.calls.get(linkedid) if linkedid else None
-        if call is None or msg.get("Result", "Success") != "Success":
-            return
-        target = (
-            known(msg.get("TransferTargetCallerIDNum"))
-            or msg.get("TransferTargetChannel")
-            or msg.get("SecondTransfererChannel")
-        )
-        self._transfer(call, TransferKind.ATTENDED, target, now, out)
 
     # -- agents and system ------------------------------------------------------------
 
