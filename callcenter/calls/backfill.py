@@ -9,7 +9,7 @@ and in the backfill is one contact), marked reconstructed. A call the tracker cl
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -169,9 +169,15 @@ def _summary(call: _Call, interface_of: Callable[[str], str]) -> CallSummary:
 
 def _complete(live: CallSummary, backfilled: CallSummary) -> CallSummary:
     """A call closed blind, completed with the queue_log's account of its end."""
-    last_seen = max((e.at for e in live.timeline if not isinstance(e, CallEnded)), default=live.started_at)
     timeline = [e for e in live.timeline if not isinstance(e, CallEnded)]
-    timeline += [e for e in backfilled.timeline if e.at > last_seen or isinstance(e, CallEnded)]
+    # The queue_log repeats what was seen live (queued, connected ...): keep only what the live
+    # timeline lacks, matching event types one for one.
+    seen = Counter(type(e) for e in timeline)
+    for event in backfilled.timeline:
+        if seen[type(event)] > 0:
+            seen[type(event)] -= 1
+        else:
+            timeline.append(event)
     same_agent = live.agent_name == backfilled.agent_name
     return replace(
         live,

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, order=True)
 class CallKey:
     """A call's identity: Asterisk ids are unique only per server and per Asterisk boot."""
 

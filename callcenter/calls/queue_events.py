@@ -194,9 +194,10 @@ class QueueHandlers:
             call.agent_name = self.agents.display_name(interface, msg.get("MemberName"))
             user = self.agents.user(interface)
             call.agent_user_id = user.user_id if user else None
-            call.queue = call.queue or msg.get("Queue")
             call.queue_result, call.in_queue = "connected", False
-            call.wait_seconds = call.wait_seconds if call.wait_seconds is not None else as_float(msg.get("HoldTime"))
+        call.queue = call.queue or msg.get("Queue")
+        if call.wait_seconds is None:
+            call.wait_seconds = as_float(msg.get("HoldTime"))
         talk = as_float(msg.get("TalkTime"))
         if call.answered is not None and call.answered + talk > now:
             now = self.now = call.answered + talk
