@@ -170,30 +170,31 @@ def test_queue_timeout_and_event_timestamps() -> None:
     assert call.started_at.timestamp() == 2000.25 and call.ended_at.timestamp() == 2065.0
 
 
-def test_member_of_two_queues_and_an_unreachable_phone() -> None:
+def test_member_of_two_queues_reports_each_change_once() -> None:
     tracker = CallTracker("pbx")
+    states: list[tuple[str, str | None]] = []
 
-    def status(queue: str, status: str, paused: str = "0") -> None:
-        tracker.feed(
-            ev(
-                "QueueMemberStatus",
-                Queue=queue,
-                MemberName="Agent 1003",
-                Interface="Local/agent1003@agents/n",
-                Status=status,
-                Paused=paused,
-                PausedReason="",
-            ),
-            1.0,
+    def status(queue: str, status: str, paused: str = "0", reason: str = "") -> None:
+        member = ev(
+            "QueueMemberStatus",
+            Queue=queue,
+            MemberName="Agent 1003",
+            Interface="Local/agent1003@agents/n",
+            Status=status,
+            Paused=paused,
+            PausedReason=reason,
         )
+        for event in tracker.feed(member, 1.0):
+            assert isinstance(event, AgentStateChanged)
+            states.append((event.state.value, event.reason))
 
-    status("support", "1")
-    status("sales", "1")
-    status("support", "5")
-    status("sales", "5")
-    status("support", "1")
-    status("sales", "1")
-    seen = [e for e in tracker.feed(ev("Ping"), 2.0)]
-    assert seen == []
-    agent = tracker.agents.agents["Local/agent1003@agents/n"]
-    assert set(agent.queues) == {"support", "sales"} and agent.state is AgentState.READY
+    for queue in ("support", "sales"):
+        status(queue, "1")
+    for queue in ("support", "sales"):
+        status(queue, "5")  # AST_DEVICE_UNAVAILABLE: the phone is gone
+    for queue in ("support", "sales"):
+        status(queue, "1")
+    status("support", "1", paused="1", reason="lunch")  # still takes sales calls
+    status("sales", "1", paused="1", reason="lunch")
+    assert states == [("ready", None), ("unreachable", None), ("ready", None), ("paused", "lunch")]
+    assert set(tracker.agents.agents["Local/agent1003@agents/n"].queues) == {"support", "sales"}
