@@ -16,6 +16,8 @@ from datetime import datetime
 from callcenter.calls.legs import AmiEventLike, as_float, as_int
 
 _MEMBER_EPOCHS = ("LastCall", "LastPause", "LoginTime")
+# Events the clock reads besides the ones the tracker reads (it needs them when decoding filters).
+CLOCK_EVENTS = frozenset({"FullyBooted", "SuccessfulAuth"})
 
 
 def _uniqueid_epoch(uniqueid: str | None) -> float | None:

@@ -45,6 +45,35 @@ MEMBER_EVENTS = frozenset(
         "QueueMember",
     }
 )
+# AMI event -> the tracker method that handles it; every other event is ignored at once.
+_HANDLERS: dict[str, str] = {
+    "Newchannel": "_newchannel",
+    "NewCallerid": "_newcallerid",
+    "HangupRequest": "_hangup_signal",
+    "SoftHangupRequest": "_hangup_signal",
+    "Hangup": "_hangup",
+    "Newexten": "_newexten",
+    "AGIExecStart": "_agi_exec",
+    "VarSet": "_varset",
+    "QueueCallerJoin": "_queue_join",
+    "QueueCallerLeave": "_queue_leave",
+    "QueueCallerAbandon": "_queue_abandon",
+    "AgentCalled": "_agent_called",
+    "DialEnd": "_dial_end",
+    "AgentRingNoAnswer": "_ring_no_answer",
+    "AgentConnect": "_agent_connect",
+    "AgentComplete": "_agent_complete",
+    "BlindTransfer": "_blind_transfer",
+    "AttendedTransfer": "_attended_transfer",
+    "MusicOnHoldStart": "_hold_start",
+    "Hold": "_hold_start",
+    "MusicOnHoldStop": "_hold_stop",
+    "Unhold": "_hold_stop",
+    "Shutdown": "_shutdown",
+    **{name: "_member" for name in MEMBER_EVENTS},
+}
+# The events the tracker reads: give them to the decoder's ``only_events`` to skip the rest unparsed.
+TRACKED_EVENTS = frozenset(_HANDLERS)
 # Calls already finished are remembered a while so late events about them do not resurrect them.
 RECENT_CALLS = 4096
 
@@ -84,33 +113,7 @@ class CallTracker(QueueHandlers):
         self._finished: list[CallSummary] = []
         self._recent: deque[str] = deque(maxlen=RECENT_CALLS)
         self._recent_set: set[str] = set()
-        self._handlers: dict[str, Handler] = {
-            "Newchannel": self._newchannel,
-            "NewCallerid": self._newcallerid,
-            "HangupRequest": self._hangup_signal,
-            "SoftHangupRequest": self._hangup_signal,
-            "Hangup": self._hangup,
-            "Newexten": self._newexten,
-            "AGIExecStart": self._agi_exec,
-            "VarSet": self._varset,
-            "QueueCallerJoin": self._queue_join,
-            "QueueCallerLeave": self._queue_leave,
-            "QueueCallerAbandon": self._queue_abandon,
-            "AgentCalled": self._agent_called,
-            "DialEnd": self._dial_end,
-            "AgentRingNoAnswer": self._ring_no_answer,
-            "AgentConnect": self._agent_connect,
-            "AgentComplete": self._agent_complete,
-            "BlindTransfer": self._blind_transfer,
-            "AttendedTransfer": self._attended_transfer,
-            "MusicOnHoldStart": self._hold_start,
-            "Hold": self._hold_start,
-            "MusicOnHoldStop": self._hold_stop,
-            "Unhold": self._hold_stop,
-            "Shutdown": self._shutdown,
-        }
-        for name in MEMBER_EVENTS:
-            self._handlers[name] = self._member
+        self._handlers: dict[str, Handler] = {event: getattr(self, method) for event, method in _HANDLERS.items()}
 
     # -- public API -------------------------------------------------------------------
 
@@ -282,7 +285,6 @@ class CallTracker(QueueHandlers):
         call = self._channels.pop(channel, None) if channel else None
         if call is None or channel is None:
             return
-        call.note_hangup(channel, msg.name, msg.get("Cause"))
         call.live.discard(channel)
         call.dead.add(channel)
         if channel == call.caller_channel or (call.hangup_cause is None and call.is_caller_leg(channel)):

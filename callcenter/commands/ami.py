@@ -13,9 +13,10 @@ from rich.console import Console
 from rich.table import Table
 
 from callcenter import migrate
+from callcenter.calls.clock import CLOCK_EVENTS
 from callcenter.calls.replay import replay as replay_messages
 from callcenter.calls.summary import CallSummary
-from callcenter.calls.tracker import CallTracker
+from callcenter.calls.tracker import TRACKED_EVENTS, CallTracker
 from callcenter.config import Settings
 from callcenter.contacts.call_recorder import CallRecorder, RecordedCall, agent_users
 from callcenter.db import create_engine, create_sessionmaker
@@ -46,7 +47,7 @@ class ReplayedCall:
 
 def decode_capture(data: bytes) -> list[AmiMessage]:
     """Every message of a raw capture (bytes as received on the socket, banner optional)."""
-    decoder = AmiDecoder(expect_banner=data.startswith(BANNER_PREFIX))
+    decoder = AmiDecoder(expect_banner=data.startswith(BANNER_PREFIX), only_events=TRACKED_EVENTS | CLOCK_EVENTS)
     messages = decoder.feed(data)
     if not messages:
         raise CaptureError("no AMI message found (expected CRLF-framed `Key: Value` blocks)")

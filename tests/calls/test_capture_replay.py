@@ -210,3 +210,20 @@ def test_agent_states_across_queues(replayed) -> None:
         ("paused", "meeting"),
         ("ready", None),
     ]
+
+
+EVERY_CAPTURE = sorted(p.name for p in TRACES.glob("ami-*.txt") if not p.name.endswith(".actions.txt"))
+
+
+@pytest.mark.parametrize("capture", EVERY_CAPTURE)
+def test_every_capture_replays_and_leaves_no_call_open(capture: str, replayed) -> None:
+    result = replayed(capture)
+    assert not result.tracker.calls
+    for call in result.calls:
+        assert call.started_at <= call.ended_at
+        assert isinstance(call.timeline[-1], CallEnded) and call.timeline[-1].outcome == call.outcome.value
+
+
+def test_failed_origination_is_a_failed_call_ended_by_the_system(replayed) -> None:
+    (call,) = replayed("ami-06-errors.txt").calls
+    assert (call.outcome, call.hangup_by, call.caller_number) == (Outcome.FAILED, HangupBy.SYSTEM, None)
