@@ -330,3 +330,39 @@ def test_encode_action_refuses_injection_and_double_action_id() -> None:
 def test_message_from_headers_classifies() -> None:
     message = AmiMessage.from_headers([("Response", "Success"), ("Event", "OriginateResponse")], server="pbx1")
     assert (message.kind, message.name, message.server) == ("event", "OriginateResponse", "pbx1")
+
+
+def reference_get(headers: list[tuple[str, str]], key: str) -> str | None:
+    return next((v for k, v in headers if k.lower() == key.lower()), None)
+
+
+@pytest.mark.parametrize("path", RECEIVED, ids=lambda p: p.name)
+def test_lookups_without_splitting_agree_with_the_split_headers(path: Path) -> None:
+    raw = path.read_bytes()
+    lazy = AmiDecoder().feed(raw)
+    split = AmiDecoder().feed(raw)
+    for fresh, reference in zip(lazy, split, strict=True):
+        headers = reference.headers
+        keys = {k for k, _ in headers} | {"ActionID", "Missing", "Linkedid", "eventlist"}
+        for key in sorted(keys):
+            for variant in (key, key.lower(), key.upper()):
+                assert fresh.get(variant) == reference_get(headers, variant), (fresh, variant)
+        assert fresh.headers == headers  # splitting after lookups gives the same list
+
+
+def test_lookup_without_splitting_handles_odd_lines() -> None:
+    raw = b"Event: X\r\nKey:a: b\r\nkey: c\r\nKEY:d\r\nVal: x: y\r\nName: caf\xc3\xa9\r\nnone\r\n\r\n"
+    (message,) = AmiDecoder(expect_banner=False).feed(raw)
+    assert message.get("Key") == "c"  # "Key:a: b" is the header "Key:a"
+    assert message.get("Key:a") == "b"
+    assert message.get("Val") == "x: y"
+    assert message.get("name") == "café"
+    assert message.get("none") == ""
+    assert message.get_all("key") == ["c", "d"]
+
+
+def test_replacing_headers_updates_lookups() -> None:
+    (message,) = AmiDecoder(expect_banner=False).feed(b"Event: X\r\nA: 1\r\n\r\n")
+    assert message.get("A") == "1"
+    message.headers = [("Event", "X"), ("A", "2")]
+    assert message.get("A") == "2"
