@@ -180,6 +180,10 @@ class CallTracker(QueueHandlers):
             self.on_finished(summary)
         return summary
 
+    def finished_recently(self, linkedid: str) -> bool:
+        """True when call ``linkedid`` ended here lately (its contact is recorded or on its way)."""
+        return linkedid in self._recent_set
+
     def adopt(self, linkedid: str, started: float) -> CallState:
         """The state of call ``linkedid``, created when unknown (used by resync)."""
         call = self.calls.get(linkedid)

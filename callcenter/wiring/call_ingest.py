@@ -150,7 +150,11 @@ class CallIngest:
             older, latest = split_at_restart(records)
         else:
             older, latest = [], records
-        skip = set(self.tracker.calls)
+        # Calls still up finish live; calls that ended live are recorded already (checked by Linkedid alone,
+        # which carries its epoch second, so a boot misjudged as new cannot make a second contact).
+        tracker = self.tracker
+        skip = {r.callid for r in records if r.callid in tracker.calls or tracker.finished_recently(r.callid)}
+        skip -= closed.keys()
         server = self.tracker.server
         summaries = plan_backfill(
             older, lambda callid: CallKey(server, previous_boot, callid), skip=skip, closed_blind=closed
