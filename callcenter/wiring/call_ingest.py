@@ -137,8 +137,15 @@ class CallIngest:
             return self.tracker.boot
         if boot.number == self._boot_number:
             return self.tracker.boot
+        first = self._boot_number is None
         self._boot_number = boot.number
-        return str(int(boot.started_at)) if boot.started_at is not None else str(boot.number)
+        if boot.started_at is None:
+            return str(boot.number)
+        started = int(boot.started_at)
+        if not first and self.tracker.boot.isdigit() and started <= int(self.tracker.boot):
+            # A new boot always gets a new id, even when the start estimate lands on the old second.
+            started = int(self.tracker.boot) + 1
+        return str(started)
 
     def _backfill(
         self, since: float, previous_boot: str, boot: str, closed: dict[str, CallSummary]
