@@ -178,7 +178,7 @@ def _complete(live: CallSummary, backfilled: CallSummary) -> CallSummary:
     same_agent = live.agent_name == backfilled.agent_name
     return replace(
         live,
-        queue=backfilled.queue,
+        queue=backfilled.queue or live.queue,
         agent_interface=live.agent_interface if same_agent else backfilled.agent_interface,
         agent_name=live.agent_name if same_agent else backfilled.agent_name,
         agent_user_id=live.agent_user_id if same_agent else None,

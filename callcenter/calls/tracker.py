@@ -180,6 +180,10 @@ class CallTracker(QueueHandlers):
             self.on_finished(summary)
         return summary
 
+    def live_channels(self) -> frozenset[str]:
+        """Every channel the tracker holds as up."""
+        return frozenset(self._channels)
+
     def finished_recently(self, linkedid: str) -> bool:
         """True when call ``linkedid`` ended here lately (its contact is recorded or on its way)."""
         return linkedid in self._recent_set

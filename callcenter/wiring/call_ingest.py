@@ -22,7 +22,7 @@ from callcenter.calls.backfill import plan_backfill
 from callcenter.calls.events import CallKey, TrackerEvent
 from callcenter.calls.legs import AmiEventLike
 from callcenter.calls.queue_log import QueueLogRecord, parse_queue_log, split_at_restart
-from callcenter.calls.resync import RESYNC_EVENTS, reconcile
+from callcenter.calls.resync import RESYNC_EVENTS, mark, reconcile
 from callcenter.calls.summary import CallSummary
 from callcenter.calls.tracker import TRACKED_EVENTS, CallTracker
 from callcenter.contacts.call_recorder import CallRecorder, RecordedCall
@@ -35,6 +35,8 @@ log = structlog.get_logger(__name__)
 INGEST_EVENTS = TRACKED_EVENTS | RESYNC_EVENTS
 # queue_log lines are stamped in whole seconds and the link may have died a little before we noticed.
 BACKFILL_MARGIN_SECONDS = 5
+# How far back the queue_log is read so a call that ended in the blind window is seen from its start.
+LOOKBACK_SECONDS = 4 * 3600
 
 
 class QueueLogSource(Protocol):
@@ -106,6 +108,7 @@ class CallIngest:
         previous_boot = self.tracker.boot
         boot = self._boot_of(client)
         blind_since = self.last_event_at
+        before = mark(self.tracker)
         try:
             channels = await client.action("CoreShowChannels")
             status = await client.action("QueueStatus")
@@ -113,7 +116,7 @@ class CallIngest:
             log.warning("resync failed", server=client.name, error=str(exc))
             self.tracker.boot = boot
             return
-        result = reconcile(self.tracker, channels.events, status.events, self.clock(), boot=boot)
+        result = reconcile(self.tracker, channels.events, status.events, self.clock(), boot=boot, since=before)
         closed = {s.linkedid: s for s in self.tracker.pop_finished()}
         log.info(
             "resynced",
@@ -152,7 +155,8 @@ class CallIngest:
     ) -> list[CallSummary]:
         if self.queue_log is None:
             return []
-        records = self.queue_log.read_since(int(since) - BACKFILL_MARGIN_SECONDS)
+        window_start = int(since) - BACKFILL_MARGIN_SECONDS
+        records = self.queue_log.read_since(window_start - LOOKBACK_SECONDS)
         if previous_boot != boot:
             older, latest = split_at_restart(records)
         else:
@@ -164,9 +168,13 @@ class CallIngest:
         skip -= closed.keys()
         server = self.tracker.server
         summaries = plan_backfill(
-            older, lambda callid: CallKey(server, previous_boot, callid), skip=skip, closed_blind=closed
+            older,
+            lambda callid: CallKey(server, previous_boot, callid),
+            skip=skip,
+            closed_blind=closed,
+            since=window_start,
         )
-        summaries += plan_backfill(latest, self.tracker.key, skip=skip, closed_blind=closed)
+        summaries += plan_backfill(latest, self.tracker.key, skip=skip, closed_blind=closed, since=window_start)
         return summaries
 
     async def _record(self, summaries: list[CallSummary]) -> None:
