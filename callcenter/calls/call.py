@@ -38,6 +38,8 @@ class CallState:
     ivr_path: list[str] = field(default_factory=list)
     ivr_inputs: dict[str, str] = field(default_factory=dict)
     ivr_seen: bool = False
+    # The PBX answered the caller (IVR, announcement): known without dialplan-class events.
+    pbx_answered: bool = False
     in_ivr: bool = False
     queue: str | None = None
     queued_at: float | None = None
@@ -116,7 +118,7 @@ class CallState:
             if self.queue_result == "abandoned" or self.in_queue:
                 return Outcome.ABANDONED
             return Outcome.TIMEOUT
-        if self.ivr_seen:
+        if self.ivr_seen or self.pbx_answered:
             return Outcome.IVR_ONLY
         return Outcome.FAILED
 

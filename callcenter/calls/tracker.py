@@ -52,6 +52,7 @@ _HANDLERS: dict[str, str] = {
     "HangupRequest": "_hangup_signal",
     "SoftHangupRequest": "_hangup_signal",
     "Hangup": "_hangup",
+    "Newstate": "_newstate",
     "Newexten": "_newexten",
     "AGIExecStart": "_agi_exec",
     "VarSet": "_varset",
@@ -74,6 +75,7 @@ _HANDLERS: dict[str, str] = {
 }
 # The events the tracker reads: give them to the decoder's ``only_events`` to skip the rest unparsed.
 TRACKED_EVENTS = frozenset(_HANDLERS)
+CHANNEL_STATE_UP = "6"
 # Calls already finished are remembered a while so late events about them do not resurrect them.
 RECENT_CALLS = 4096
 
@@ -175,6 +177,39 @@ class CallTracker(QueueHandlers):
         self._remember(call.key.linkedid)
         self._finished.append(summary)
         return summary
+
+    def ivr_update(
+        self,
+        channel: str,
+        at: float,
+        *,
+        flow: str | None = None,
+        path: list[str] | None = None,
+        inputs: dict[str, str] | None = None,
+        finished: bool = False,
+    ) -> list[TrackerEvent]:
+        """What the IVR engine reports about the caller on ``channel`` (its own FastAGI session).
+
+        The AMI user need not receive dialplan-class events (VarSet, Newexten) for the IVR part
+        of a call to be known: the engine says where the caller is and what they keyed.
+        """
+        call = self._channels.get(channel)
+        out: list[TrackerEvent] = []
+        if call is None:
+            return out
+        self.now = max(self.now, at)
+        if not call.in_ivr and not finished:
+            self._enter_ivr(call, flow, self.now, out)
+        if flow:
+            call.ivr_flow = flow
+        if path is not None:
+            call.ivr_path = list(path)
+        if inputs:
+            call.ivr_inputs.update(inputs)
+        call.ivr_seen = True
+        if finished and call.in_ivr:
+            self._leave_ivr(call, self.now, out)
+        return out
 
     def live_channels(self) -> frozenset[str]:
         """Every channel the tracker holds as up."""
@@ -301,6 +336,12 @@ class CallTracker(QueueHandlers):
             out.extend(self.agents.completed(call.agent_interface, call.key.linkedid, call.queue, now))
         if not call.live:
             self.close_call(call, now, out, reconstructed=False)
+
+    def _newstate(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
+        channel = msg.get("Channel")
+        call = self._channels.get(channel) if channel else None
+        if call is not None and channel == call.caller_channel and msg.get("ChannelState") == CHANNEL_STATE_UP:
+            call.pbx_answered = True
 
     # -- dialplan: IVR and redirects ------------------------------------------------------
 

@@ -198,3 +198,33 @@ def test_member_of_two_queues_reports_each_change_once() -> None:
     status("sales", "1", paused="1", reason="lunch")
     assert states == [("ready", None), ("unreachable", None), ("ready", None), ("paused", "lunch")]
     assert set(tracker.agents.agents["Local/agent1003@agents/n"].queues) == {"support", "sales"}
+
+
+def test_ivr_known_without_dialplan_events() -> None:
+    # An AMI user with `Events: call,agent,system` gets no VarSet/Newexten/AGIExec: the IVR engine reports.
+    tracker = CallTracker("pbx")
+    tracker.feed(ev("Newchannel", **caller(ChannelState="4")), 10.0)
+    tracker.feed(ev("Newstate", **caller(ChannelState="6")), 10.5)
+    entered = tracker.ivr_update(CALLER, 11.0, flow="main-menu")
+    left = tracker.ivr_update(CALLER, 19.0, path=["main-menu", "account"], inputs={"account": "1204"}, finished=True)
+    tracker.feed(ev("SoftHangupRequest", **caller(Cause="32")), 20.0)
+    tracker.feed(ev("Hangup", **caller(Cause="16")), 20.0)
+    (call,) = tracker.pop_finished()
+    assert [e.type for e in entered + left] == ["call.ivr_entered", "call.ivr_left"]
+    assert (call.outcome, call.hangup_by, call.ivr_flow) == (Outcome.IVR_ONLY, HangupBy.SYSTEM, "main-menu")
+    assert (call.ivr_path, call.ivr_inputs) == (["main-menu", "account"], {"account": "1204"})
+
+
+def test_answered_by_the_pbx_without_ivr_report_is_ivr_only_and_never_answered_is_failed() -> None:
+    tracker = CallTracker("pbx")
+    tracker.feed(ev("Newchannel", **caller(ChannelState="4")), 10.0)
+    tracker.feed(ev("Newstate", **caller(ChannelState="6")), 10.5)
+    tracker.feed(ev("HangupRequest", **caller(Cause="16")), 15.0)
+    tracker.feed(ev("Hangup", **caller(Cause="16")), 15.0)
+    tracker.feed(ev("Newchannel", **chan("PJSIP/trunk-00000002", "1700000001.5", Linkedid="1700000001.5")), 16.0)
+    tracker.feed(
+        ev("Hangup", **chan("PJSIP/trunk-00000002", "1700000001.5", Linkedid="1700000001.5", Cause="17")), 17.0
+    )
+    answered, unanswered = tracker.pop_finished()
+    assert (answered.outcome, answered.hangup_by) == (Outcome.IVR_ONLY, HangupBy.CALLER)
+    assert unanswered.outcome is Outcome.FAILED
