@@ -17,6 +17,7 @@ from callcenter.contacts import contact_routes, customer_routes, work_routes
 from callcenter.db import create_engine, create_sessionmaker
 from callcenter.runtime import Runtime
 from callcenter.users import routes as user_routes
+from callcenter.web import routes as web_routes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contact_routes.router,
         work_routes.cases_router,
         work_routes.callbacks_router,
+        web_routes.router,
     ):
         app.include_router(router)
+    app.mount("/static", web_routes.static_files(), name="static")
     return app
