@@ -7,6 +7,7 @@ one in Queue*/Agent* events), ``;2`` is the far end that plays the party.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -55,16 +56,30 @@ def to_datetime(epoch: float) -> datetime:
 
 
 def as_int(value: str | None, default: int = 0) -> int:
-    """An integer header, or ``default`` when absent or malformed."""
+    """An integer header, or ``default`` when absent, malformed or beyond any epoch."""
     try:
-        return int(value) if value is not None else default
+        number = int(value) if value is not None else default
     except ValueError:
         return default
+    return number if abs(number) <= MAX_EPOCH else default
 
 
-def as_float(value: str | None, default: float = 0.0) -> float:
-    """A numeric header, or ``default`` when absent or malformed."""
+# No epoch or duration Asterisk writes comes near these; larger values are damage, not data.
+MAX_EPOCH = 1e11
+MAX_DURATION = 1e7
+
+
+def as_float(value: str | None, default: float = 0.0, *, limit: float = MAX_EPOCH) -> float:
+    """A numeric header, or ``default`` when absent, malformed, not finite or beyond ``limit``."""
+    if value is None:
+        return default
     try:
-        return float(value) if value is not None else default
+        number = float(value)
     except ValueError:
         return default
+    return number if math.isfinite(number) and abs(number) <= limit else default
+
+
+def as_seconds(value: str | None) -> float:
+    """A duration header (HoldTime, TalkTime ...) in its own unit; 0 when absent or damaged."""
+    return max(0.0, as_float(value, 0.0, limit=MAX_DURATION))

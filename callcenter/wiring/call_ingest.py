@@ -95,7 +95,12 @@ class CallIngest:
         """The AMI client's consumer: one event in, typed events out, finished calls recorded."""
         now = self.clock()
         self.last_event_at = now
-        events = self.tracker.feed(msg, now)
+        try:
+            events = self.tracker.feed(msg, now)
+        except Exception:
+            # One event the tracker cannot take must not stop the stream of every call after it.
+            log.exception("AMI event skipped", server=self.tracker.server, event=msg.name)
+            return
         if self.publish is not None:
             for event in events:
                 self.publish(event)

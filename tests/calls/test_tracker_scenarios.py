@@ -228,3 +228,30 @@ def test_answered_by_the_pbx_without_ivr_report_is_ivr_only_and_never_answered_i
     answered, unanswered = tracker.pop_finished()
     assert (answered.outcome, answered.hangup_by) == (Outcome.IVR_ONLY, HangupBy.CALLER)
     assert unanswered.outcome is Outcome.FAILED
+
+
+def test_damaged_events_never_raise() -> None:
+    # Events with headers missing or garbled (a buggy proxy, a cut frame) are skipped or read as far
+    # as they go; the tracker keeps working for the events after them.
+    import random
+    from pathlib import Path
+
+    from callcenter.telephony.ami.codec import AmiDecoder
+
+    traces = Path(__file__).resolve().parents[1] / "data" / "asterisk-traces"
+    for seed, name in enumerate(["ami-01-handled-call.txt", "ami-05-queue-management.txt"] * 4):
+        rng = random.Random(seed)
+        tracker = CallTracker("pbx")
+        for msg in AmiDecoder().feed((traces / name).read_bytes()):
+            headers = [h for h in msg.headers if h[0] == "Event" or rng.random() > 0.2]
+            headers = [
+                (
+                    k,
+                    v
+                    if rng.random() > 0.1
+                    else rng.choice(["", "x", "-1", "<unknown>", "1e309", "nan", "99999999999999"]),
+                )
+                for k, v in headers
+            ]
+            tracker.feed(AmiMessage.from_headers(headers), rng.uniform(0, 100))
+        tracker.pop_finished()
