@@ -86,6 +86,13 @@ class AgentBook:
         """True while some agent is in wrap-up (the tracker then checks the clock on every event)."""
         return bool(self._wrapping)
 
+    def interface_of_device(self, device: str) -> str | None:
+        """The member interface (or mapped user's interface) a phone device belongs to, if any."""
+        for interface in self.agents:
+            if member_key(interface) == device:
+                return interface
+        return device if device in self.users else None
+
     def user(self, interface: str) -> AgentUser | None:
         """The user mapped to a member interface, if any."""
         return self.users.get(member_key(interface))

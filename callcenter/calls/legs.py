@@ -8,6 +8,7 @@ one in Queue*/Agent* events), ``;2`` is the far end that plays the party.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -29,6 +30,15 @@ def leg_of(channel: str) -> str:
     if channel.startswith("Local/") and channel[-2:] in (";1", ";2"):
         return channel[:-2]
     return channel
+
+
+def device_of(channel: str) -> str:
+    """The device a channel runs on: ``Local/agent1001@agents-0000000a;1`` -> ``Local/agent1001@agents``.
+
+    Asterisk names a channel ``<technology>/<resource>-<8 hex digits>``; without the suffix it is the
+    device, which is how a queue member or a user's phone is written.
+    """
+    return _CHANNEL_SUFFIX.sub("", leg_of(channel))
 
 
 def is_far_half(channel: str) -> bool:
@@ -64,6 +74,7 @@ def as_int(value: str | None, default: int = 0) -> int:
     return number if abs(number) <= MAX_EPOCH else default
 
 
+_CHANNEL_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
 # No epoch or duration Asterisk writes comes near these; larger values are damage, not data.
 MAX_EPOCH = 1e11
 MAX_DURATION = 1e7

@@ -112,6 +112,14 @@ class QueueHandlers:
     def _dial_end(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
         # DialEnd can repeat for one attempt; only the first non-answer ends the ringing.
         if msg.get("DialStatus") == "ANSWER":
+            caller = msg.get("Channel")
+            call = self._channels.get(caller) if caller else None
+            if call is not None and call.origin_interface is not None and caller == call.caller_channel:
+                if call.answered is None:
+                    call.answered = now
+                    out.extend(
+                        self.agents.connected(call.origin_interface, None, caller or "", "", call.key.linkedid, now)
+                    )
             return
         channel = msg.get("DestChannel")
         call = self._channels.get(channel) if channel else None

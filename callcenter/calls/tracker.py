@@ -30,7 +30,7 @@ from callcenter.calls.events import (
     TrackerEvent,
     TransferKind,
 )
-from callcenter.calls.legs import AmiEventLike, as_float, is_far_half, known, to_datetime
+from callcenter.calls.legs import AmiEventLike, as_float, device_of, is_far_half, known, to_datetime
 from callcenter.calls.queue_events import QueueHandlers
 from callcenter.calls.summary import CallSummary
 
@@ -49,6 +49,7 @@ MEMBER_EVENTS = frozenset(
 _HANDLERS: dict[str, str] = {
     "Newchannel": "_newchannel",
     "NewCallerid": "_newcallerid",
+    "DialBegin": "_dial_begin",
     "HangupRequest": "_hangup_signal",
     "SoftHangupRequest": "_hangup_signal",
     "Hangup": "_hangup",
@@ -80,6 +81,14 @@ CHANNEL_STATE_UP = "6"
 RECENT_CALLS = 4096
 
 Handler = Callable[[AmiEventLike, float, list[TrackerEvent]], None]
+
+
+def dialed_number(dial_string: str | None) -> str | None:
+    """The number in a Dial() string: ``+15551234@trunk``, ``trunk/sip:+15551234@host`` -> ``+15551234``."""
+    if not dial_string:
+        return None
+    target = dial_string.split("&", 1)[0].rsplit("/", 1)[-1].split("@", 1)[0]
+    return target.removeprefix("sip:").removeprefix("tel:") or None
 
 
 def agi_flow(app_data: str | None) -> str | None:
@@ -296,6 +305,13 @@ class CallTracker(QueueHandlers):
         if msg.get("Uniqueid") == linkedid and call.caller_channel is None:
             call.caller_channel = channel
             self._update_caller_id(call, msg)
+            origin = self.agents.interface_of_device(device_of(channel))
+            if origin is not None:
+                agent = self.agents.agents.get(origin)
+                user = self.agents.user(origin)
+                call.origin_interface = call.agent_interface = origin
+                call.agent_name = self.agents.display_name(origin, agent.name if agent else None)
+                call.agent_user_id = user.user_id if user else None
             self.emit(
                 call,
                 CallStarted(
@@ -313,6 +329,15 @@ class CallTracker(QueueHandlers):
         call = self._channels.get(channel) if channel else None
         if call is not None and call.is_caller_leg(channel or ""):
             self._update_caller_id(call, msg)
+
+    def _dial_begin(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
+        channel = msg.get("Channel")
+        call = self._channels.get(channel) if channel else None
+        if call is None or call.origin_interface is None or channel != call.caller_channel or call.dialed:
+            return
+        dest = msg.get("DestChannel")
+        call.dialed_agent = dest is not None and self.agents.interface_of_device(device_of(dest)) is not None
+        call.dialed = dialed_number(msg.get("DialString")) or known(msg.get("DestExten"))
 
     def _hangup_signal(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
         channel = msg.get("Channel")

@@ -255,3 +255,49 @@ def test_damaged_events_never_raise() -> None:
             ]
             tracker.feed(AmiMessage.from_headers(headers), rng.uniform(0, 100))
         tracker.pop_finished()
+
+
+def phone(channel: str, uniqueid: str, linkedid: str, **extra: str) -> dict[str, str]:
+    return {"Channel": channel, "Uniqueid": uniqueid, "Linkedid": linkedid, **extra}
+
+
+def known_member(tracker: CallTracker, interface: str, name: str) -> None:
+    tracker.feed(
+        ev("QueueMemberStatus", Queue="support", Interface=interface, MemberName=name, Status="1", Paused="0"), 1.0
+    )
+
+
+def test_call_placed_by_an_agent_is_outbound_to_the_number_dialed() -> None:
+    tracker = CallTracker("pbx")
+    known_member(tracker, "PJSIP/1001", "Agent 1001")
+    agent, trunk, lid = "PJSIP/1001-0000000a", "PJSIP/trunk-0000000b", "1700000100.10"
+    tracker.feed(ev("Newchannel", **phone(agent, lid, lid, CallerIDNum="1001")), 100.0)
+    tracker.feed(ev("Newchannel", **phone(trunk, "1700000100.11", lid)), 101.0)
+    tracker.feed(ev("DialBegin", **phone(agent, lid, lid, DestChannel=trunk, DialString="+15559870000@trunk")), 101.0)
+    out = tracker.feed(ev("DialEnd", **phone(agent, lid, lid, DestChannel=trunk, DialStatus="ANSWER")), 108.0)
+    assert [e.state for e in out if isinstance(e, AgentStateChanged)] == [AgentState.ON_CALL]
+    tracker.feed(ev("HangupRequest", **phone(trunk, "1700000100.11", lid, Cause="16")), 150.0)
+    for channel, uniqueid in ((trunk, "1700000100.11"), (agent, lid)):
+        tracker.feed(ev("Hangup", **phone(channel, uniqueid, lid, Cause="16")), 150.0)
+    (call,) = tracker.pop_finished()
+    assert (call.direction, call.dialed_number, call.agent_interface, call.agent_name) == (
+        "outbound",
+        "+15559870000",
+        "PJSIP/1001",
+        "Agent 1001",
+    )
+    assert (call.outcome, call.hangup_by, call.talk_seconds) == (Outcome.HANDLED, HangupBy.CALLER, 42)
+    assert tracker.agents.agents["PJSIP/1001"].state is AgentState.READY
+
+
+def test_call_between_two_agents_is_internal() -> None:
+    tracker = CallTracker("pbx")
+    known_member(tracker, "PJSIP/1001", "Agent 1001")
+    known_member(tracker, "PJSIP/1002", "Agent 1002")
+    agent, other, lid = "PJSIP/1001-0000000c", "PJSIP/1002-0000000d", "1700000200.12"
+    tracker.feed(ev("Newchannel", **phone(agent, lid, lid)), 200.0)
+    tracker.feed(ev("DialBegin", **phone(agent, lid, lid, DestChannel=other, DialString="1002")), 200.0)
+    tracker.feed(ev("DialEnd", **phone(agent, lid, lid, DestChannel=other, DialStatus="NOANSWER")), 220.0)
+    tracker.feed(ev("Hangup", **phone(agent, lid, lid, Cause="19")), 220.0)
+    (call,) = tracker.pop_finished()
+    assert (call.direction, call.outcome) == ("internal", Outcome.FAILED)
