@@ -12,7 +12,7 @@ from callcenter.pbxsim.simulator import PbxSimulator
 from tests.pbxsim.amiclient import RawAmiClient
 from tests.pbxsim.views import TRACES
 
-SPEED = 40.0
+SPEED = 20.0
 
 
 def action_blocks(name: str) -> list[bytes]:
@@ -32,7 +32,7 @@ async def eventually(predicate: Callable[[], bool], within: float = 20.0) -> Non
 
 @pytest.fixture
 async def sim(tmp_path) -> AsyncIterator[PbxSimulator]:
-    """A simulator at 40x speed whose clock starts at the epoch of the lab run."""
+    """A simulator at 20x speed whose clock starts at the epoch of the lab run."""
     simulator = PbxSimulator(clock=accelerated(SPEED, start=1795438652.0), queue_log_path=tmp_path / "queue_log")
     await simulator.start()
     yield simulator
