@@ -71,8 +71,8 @@ class AgiChannel:
     async def execute(self, command: str) -> str:
         """Run one AGI command line and return Asterisk's reply line."""
         command_id = str(random.randint(10_000_000, 999_999_999))
-        self.events.bus.emit(
-            "AGIExecStart", "agi", [*self.channel.snapshot(), ("CommandId", command_id), ("Command", command)]
+        self.events.bus.emit_parts(
+            "AGIExecStart", "agi", [self.channel.snapshot_lines(), [("CommandId", command_id), ("Command", command)]]
         )
         reply = await self._run(command)
         code = reply[:3]
@@ -80,15 +80,12 @@ class AgiChannel:
             result = "Failure" if reply.startswith("200 result=-1") else "Success"
         else:
             result = reply[4:]
-        self.events.bus.emit(
+        self.events.bus.emit_parts(
             "AGIExecEnd",
             "agi",
             [
-                *self.channel.snapshot(),
-                ("CommandId", command_id),
-                ("Command", command),
-                ("ResultCode", code),
-                ("Result", result),
+                self.channel.snapshot_lines(),
+                [("CommandId", command_id), ("Command", command), ("ResultCode", code), ("Result", result)],
             ],
         )
         return reply

@@ -98,9 +98,13 @@ class AmiSession(asyncio.Protocol):
         if self.transport is not None and not self.closed:
             self.transport.write(data)
 
+    def wants(self, category: str) -> bool:
+        """The permission and the `Events:` filter let this class of event through."""
+        return category in self.event_classes and not self.closed
+
     def deliver(self, category: str, name: str, data: bytes) -> None:
-        """Event from the bus, if the permission and the `Events:` filter let it through."""
-        if category in self.event_classes and self.transport is not None and not self.closed:
+        """Write an event the session wants."""
+        if self.transport is not None and not self.closed:
             self.transport.write(data)
 
     def close(self, *, abort: bool = False) -> None:

@@ -33,7 +33,8 @@ async def talk(call: Call, stay: QueueStay, leg: RingLeg) -> str | None:
     elif spec.patience is not None:
         call.set_caller_deadline(None if spec.hold is None else call.hangup_at)
     agent_done = connected + agent_talk
-    transfer_at = connected + spec.transfer_after if spec.transfer_after is not None else float("inf")
+    once = spec.transfer_after is not None and call.truth.transferred_to is None
+    transfer_at = connected + (spec.transfer_after or 0.0) if once else float("inf")
     ev, a2 = call.ev, leg.pair.two
     ev.newexten(a2, 6, "Wait", f"{agent_talk:g}")
     while True:
@@ -104,7 +105,7 @@ def _complete(call: Call, stay: QueueStay, member: QueueMember, dest: Channel, r
     """AgentComplete and the member's counters; the agent enters wrap-up."""
     pbx, one, queue = call.pbx, call.customer.one, stay.queue
     now = call.clock.now()
-    hold, talk_time = round(call.truth.wait_seconds), round(now - connected)
+    hold, talk_time = round(connected - stay.joined), round(now - connected)
     call.ev.bus.emit(
         "AgentComplete",
         "agent",
@@ -140,7 +141,9 @@ def _complete(call: Call, stay: QueueStay, member: QueueMember, dest: Channel, r
     member.agent.wrapup_until = now + queue.config.wrapuptime
     if call.truth.outcome != "transferred":
         call.truth.outcome = "handled"
-    call.truth.talk_seconds = round(now - connected, 3)
+        call.truth.talk_seconds = round(now - connected, 3)
+    elif reason == "transfer":
+        call.truth.talk_seconds = round(now - connected, 3)
     pbx.queueing.distribute()
 
 
