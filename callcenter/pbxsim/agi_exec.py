@@ -40,17 +40,17 @@ class CallerLine:
             return ""
         digit_task = asyncio.ensure_future(self.digits.get())
         gone_task = asyncio.ensure_future(self.gone.wait())
+        timer = clock.timer(within)
         try:
-            done, _ = await asyncio.wait(
-                {digit_task, gone_task}, timeout=clock.real_seconds(within), return_when=asyncio.FIRST_COMPLETED
-            )
+            await asyncio.wait({digit_task, gone_task, timer}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            timer.cancel()
             gone_task.cancel()
             if not digit_task.done():
                 digit_task.cancel()
-        if digit_task in done and not digit_task.cancelled():
+        if digit_task.done() and not digit_task.cancelled():
             return digit_task.result()
-        return "" if gone_task in done else None
+        return "" if self.gone.is_set() else None
 
 
 class AgiChannel:

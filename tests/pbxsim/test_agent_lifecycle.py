@@ -6,7 +6,7 @@ import asyncio
 
 from callcenter.pbxsim.simulator import PbxSimulator
 from tests.pbxsim.amiclient import RawAmiClient
-from tests.pbxsim.conftest import SPEED, action_blocks, eventually
+from tests.pbxsim.conftest import action_blocks, eventually
 from tests.pbxsim.test_capture_scenarios import assert_same_calls, queue_log_shape, trace_queue_log
 from tests.pbxsim.views import calls, load_trace
 
@@ -38,13 +38,13 @@ async def test_agent_login_pause_cycle_matches_ami_10(sim: PbxSimulator, client:
     for action_id in ("s10-001", "s10-002", "s10-003", "s10-004", "s10-005", "s10-006", "s10-007", "s10-008"):
         await send(action_id)
     join = await client.wait_for(lambda m: m.name == "QueueCallerJoin", within=10)
-    await asyncio.sleep(5 / SPEED)
+    await sim.pbx.clock.sleep(5)
     await send("s10-009")  # QueueStatus while Rafael waits for the paused agent
     entry = next(m for m in client.messages if m.name == "QueueEntry" and m.action_id == "s10-009")
     assert (entry["Queue"], entry["Position"], entry["Channel"]) == ("sales", "1", join["Channel"])
     assert entry["Wait"] == "5"
     assert not any(m.name == "AgentCalled" for m in client.messages)  # paused agents are not rung
-    await asyncio.sleep(4 / SPEED)
+    await sim.pbx.clock.sleep(4)
     await send("s10-010")  # unpause Agent 1006: it rings at once
     await eventually(lambda: len(sim.pbx.finished) == 1)
     for action_id in ("s10-011", "s10-012", "s10-013", "s10-014", "s10-015"):
