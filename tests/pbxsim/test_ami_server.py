@@ -140,3 +140,29 @@ async def test_a_client_that_stops_reading_does_not_stall_the_others(sim: PbxSim
     finally:
         stalled.close()
         await reader.close()
+
+
+async def test_bad_input_gets_an_error_and_the_session_goes_on(sim: PbxSimulator, client: RawAmiClient) -> None:
+    await login(client)
+    await client.send_raw(b"this line has no colon\r\n\r\n")
+    await client.send_raw(
+        b"Action: QueueAdd\r\nActionID: b1\r\nQueue: support\r\nInterface: X/1\r\nPenalty: high\r\n\r\n"
+    )
+    await client.send_raw(
+        b"Action: Originate\r\nActionID: b2\r\nChannel: Local/s@customer\r\nVariable: HOLD=soon\r\n\r\n"
+    )
+    await client.send_raw(b"Action: Status\r\nActionID: b3\r\nChannel: Local/none-00000000;1\r\n\r\n")
+    await client.send_raw(
+        b"Action: Ping\r\nActionID: b4\r\nX: " + b"y" * (2 << 20) + b"\r\n\r\n"
+    )  # over the frame limit
+    pong = await client.action("Ping", action_id="after")
+    assert pong["Ping"] == "Pong"
+    by_id = {m.action_id: m for m in client.messages if m.kind == "response"}
+    assert by_id["b1"]["Message"] == "Invalid penalty"
+    assert by_id["b2"]["Message"] == "Originate failed"
+    assert by_id["b3"]["Message"] == "No such channel"
+    assert "b4" not in by_id  # the oversize frame was dropped ...
+    assert any(
+        m.name == "Error" and "Malformed" in (m.get("Message") or "") for m in client.messages
+    )  # ... and said so
+    assert not sim.pbx.calls and len(sim.ami.sessions) == 1

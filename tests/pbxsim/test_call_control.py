@@ -139,3 +139,34 @@ async def test_list_actions_have_the_fields_and_order_of_ami_05(sim: PbxSimulato
         assert field_names(client.messages, event) == field_names(trace, event), event
         assert action_id_position(client.messages, event) == action_id_position(trace, event), event
     assert [m.name for m in calls(client.messages)[0].events if m.name.startswith("QueueMember")] == []
+
+
+async def test_caller_leaves_after_the_queue_timeout(sim: PbxSimulator, client: RawAmiClient) -> None:
+    await login(client)
+    for name in ("1001", "1002", "1003"):
+        await client.action(
+            "QueuePause", {"Interface": f"Local/agent{name}@agents/n", "Paused": "true"}, action_id=name
+        )
+    await originate(client, "Wes", "+15551230016", "CHOICE=1", "ACCOUNT=7777", "HOLD=900")
+    leave = await client.wait_for(lambda m: m.name == "QueueCallerLeave", within=20)
+    join = next(m for m in client.messages if m.name == "QueueCallerJoin")
+    assert leave["Queue"] == "support" and leave["Count"] == "0"
+    assert not any(m.name == "QueueCallerAbandon" for m in client.messages)  # a timeout is not an abandon
+    await eventually(lambda: len(sim.pbx.finished) == 1)
+    line = next(line for line in sim.queue_log.lines if "EXITWITHTIMEOUT" in line)
+    assert line.split("|")[1] == join["Uniqueid"] and line.endswith("|EXITWITHTIMEOUT|1|1|300")
+    truth = sim.pbx.finished[0]
+    assert (truth.outcome, truth.hangup_by, round(truth.wait_seconds)) == ("timeout", "system", 300)
+
+
+async def test_status_lists_live_channels(sim: PbxSimulator, client: RawAmiClient) -> None:
+    await login(client)
+    await originate(client, "Xia", "+15551230017", "CHOICE=2", "ACCOUNT=8888", "HOLD=60", "__TALK=100")
+    connect = await client.wait_for(lambda m: m.name == "AgentConnect", within=20)
+    await client.action("Status", action_id="st")
+    complete = await client.wait_for(lambda m: m.name == "StatusComplete")
+    items = [m for m in client.messages if m.name == "Status" and m.action_id == "st"]
+    assert complete["ListItems"] == str(len(items)) == "4"  # caller and agent, two halves each
+    assert {m["Linkedid"] for m in items} == {connect["Linkedid"]}
+    bridged = [m for m in items if m["BridgeID"]]
+    assert {m["Channel"] for m in bridged} == {connect["Channel"], connect["DestChannel"]}
