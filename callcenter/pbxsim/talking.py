@@ -63,8 +63,7 @@ def _act(call: Call, stay: QueueStay, leg: RingLeg, connected: float, command: t
     if kind == "restart":
         for ch in call.channels():
             ev.soft_hangup_request(ch, 4)
-        call.truth.hangup_by = "system"
-        _caller_hangs_up(call, stay, leg, connected, system=True)
+        _restart_teardown(call, stay, leg, connected)
         raise CallEnded
     if kind == "hangup":
         channel = command[1]
@@ -179,6 +178,34 @@ def _caller_hangs_up(call: Call, stay: QueueStay, leg: RingLeg, connected: float
     ev.hangup(a2, 16)
     ev.device_state(leg.member.agent.device, "NOT_INUSE")
     call.pbx.member_status(leg.member.agent)
+
+
+def _restart_teardown(call: Call, stay: QueueStay, leg: RingLeg, connected: float) -> None:
+    """Order of ami-08: the agent's dialplan half goes first, then the caller, then the agent's bridge leg."""
+    ev, one, two, bridge = call.ev, call.customer.one, call.customer.two, call.bridge
+    a1, a2 = leg.pair.one, leg.pair.two
+    assert bridge is not None
+    call.stop_customer()
+    call.truth.hangup_by = "system"
+    _complete(call, stay, leg.member, a1, "caller", connected)
+    talk_seconds = call.clock.now() - connected
+    ev.soft_hangup_request(a2, 16)
+    ev.hangup_request(a1, 0)
+    ev.hangup(a2, 0)
+    ev.varset(one, "BRIDGEPEER", "")
+    ev.varset(a1, "BRIDGEPEER", "")
+    ev.bridge_leave(bridge, one)
+    _end_caller_legs_after_bridge(call, talk_seconds=talk_seconds)
+    ev.soft_hangup_request(one, 16)
+    ev.hangup_request(two, 16)
+    ev.soft_hangup_request(two, 16)
+    ev.hangup(two, 16)
+    ev.hangup(one, 16)
+    ev.bridge_leave(bridge, a1)
+    ev.hangup(a1, 16)
+    ev.device_state(leg.member.agent.device, "NOT_INUSE")
+    call.pbx.member_status(leg.member.agent)
+    ev.bridge_destroy(bridge)
 
 
 def _agent_hangs_up(call: Call, stay: QueueStay, leg: RingLeg, connected: float) -> None:

@@ -11,6 +11,7 @@ from callcenter.pbxsim.clock import VirtualClock
 from callcenter.pbxsim.simulator import PbxSimulator
 from tests.pbxsim.amiclient import RawAmiClient
 from tests.pbxsim.conftest import action_blocks, eventually
+from tests.pbxsim.test_capture_scenarios import assert_same_calls
 from tests.pbxsim.views import calls, load_trace
 
 
@@ -48,7 +49,7 @@ async def test_restart_tears_calls_down_and_comes_back_with_fresh_counters(resta
         == [(captured.role(m["Channel"]), m["Cause"]) for m in captured.events if m.name == "SoftHangupRequest"][:4]
     )
     assert {c for _, c in causes} == {"4"}
-    assert ours.queue_sequence() == captured.queue_sequence()  # ... AgentComplete Reason caller
+    assert_same_calls([captured], [ours])  # every channel's events, in order, as in the capture
     assert sim.pbx.finished[0].hangup_by == "system"
 
     # the client reconnects; the listener comes back on the same port after the downtime
