@@ -18,8 +18,9 @@ from callcenter.pbxsim.config import PbxConfig
 from callcenter.pbxsim.events import ChannelEvents, EventBus
 from callcenter.pbxsim.ivr import IvrRunner, ScriptedMainMenu
 from callcenter.pbxsim.queue_log import QueueLog
-from callcenter.pbxsim.queueing import Queueing, member_target
+from callcenter.pbxsim.queueing import Queueing
 from callcenter.pbxsim.queues import Agent, Queue, QueueMember
+from callcenter.pbxsim.ringing import member_target
 from callcenter.pbxsim.truth import CallSpec, CallTruth
 
 AgentPolicy = Callable[[Call, QueueMember], float | None]

@@ -14,8 +14,9 @@ from callcenter.pbxsim.channels import Channel
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.call import Call
-    from callcenter.pbxsim.queueing import QueueStay, RingLeg
+    from callcenter.pbxsim.queueing import QueueStay
     from callcenter.pbxsim.queues import QueueMember
+    from callcenter.pbxsim.ringing import RingLeg
 
 DEFAULT_TALK = 600.0
 

@@ -9,6 +9,7 @@ import time
 import pytest
 from asterisk.manager import Manager
 
+from callcenter.pbxsim.clock import accelerated
 from callcenter.pbxsim.simulator import PbxSimulator
 
 
@@ -41,8 +42,14 @@ def pyst2_session(port: int) -> dict[str, object]:
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pyst2 uses threading's old camelCase API
-async def test_pyst2_manager_talks_to_the_simulator(sim: PbxSimulator) -> None:
-    result = await asyncio.to_thread(pyst2_session, sim.ami_port)
+async def test_pyst2_manager_talks_to_the_simulator() -> None:
+    # wall-clock time (sped up): pyst2 runs in its own threads, outside the event loop a virtual clock watches
+    sim = PbxSimulator(clock=accelerated(20.0))
+    await sim.start()
+    try:
+        result = await asyncio.to_thread(pyst2_session, sim.ami_port)
+    finally:
+        await sim.stop()
     assert result["login"].get_header("Message") == "Authentication accepted"
     assert result["pong"].get_header("Ping") == "Pong"
     # pyst2 folds a "... status will follow" reply and its items into one message, up to StatusComplete
