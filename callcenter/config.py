@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,26 @@ class IvrSettings(BaseModel):
     timezone: str = Field("UTC", description="Time zone of the `time` values CEL conditions see.")
 
 
+class AmiServerSettings(BaseModel):
+    """One Asterisk Manager Interface to listen to (``CALLCENTER_AMI_SERVERS`` is a JSON list of these)."""
+
+    name: str = Field(description="Unique name of this Asterisk; tagged on every event and call.")
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str
+    secret: SecretStr
+    auth: Literal["plain", "md5"] = Field("plain", description="md5: challenge login, the secret is not sent.")
+    events: str | None = Field(
+        "call,agent,system", description="Event classes requested at login (Events:); None sends no filter."
+    )
+    action_timeout: float = 10.0
+    keepalive_interval: float = Field(0.8, description="Seconds between keepalive Pings.")
+    keepalive_timeout: float = Field(1.0, description="A Ping unanswered this long drops the connection.")
+    reconnect_min_delay: float = 0.5
+    reconnect_max_delay: float = 30.0
+    max_backlog: int = Field(10_000, description="Events buffered for a slow consumer before reading pauses.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_nested_delimiter="__", extra="ignore")
 
@@ -55,6 +76,7 @@ class Settings(BaseSettings):
         False, description="When false, an agent sees only their own private notes."
     )
     log_level: str = "INFO"
+    ami_servers: list[AmiServerSettings] = []
     agi: AgiSettings = Field(default_factory=AgiSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
 

@@ -10,9 +10,11 @@ Wire format, as a real Asterisk 22 sends it:
   ``Event`` first, then ``Response``, then ``Action``.
 
 Speed matters (Asterisk drops a manager client that falls behind), so the decoder works on whole
-blocks: it finds the last complete frame with one ``rfind``, decodes everything before it once, splits
-frames with one ``str.split`` and headers with ``str.partition`` (no regular expressions). Frames are
-complete before they are decoded, so a multi-byte character split across two reads decodes correctly.
+blocks: it finds the last complete frame with one ``rfind``, decodes everything before it once and splits
+frames with one ``str.split`` (no regular expressions). An event's name is read off its first line and
+its headers are split only when asked for (see ``message``); the early ``only_events`` filter drops
+unwanted events before any message is built. Frames are complete before they are decoded, so a
+multi-byte character split across two reads decodes correctly.
 Values are decoded with ``errors="surrogateescape"``: bytes that are not UTF-8 survive and
 ``value.encode("utf-8", "surrogateescape")`` gives them back.
 """
@@ -20,76 +22,15 @@ Values are decoded with ``errors="surrogateescape"``: bytes that are not UTF-8 s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from itertools import repeat
+
+from callcenter.telephony.ami.message import AmiMessage, classify, split_headers
 
 __all__ = ["AmiDecoder", "AmiFrameError", "AmiMessage", "encode_action", "encode_message"]
 
 _TERMINATOR = b"\r\n\r\n"
 _EVENT_PREFIX = "Event: "
-_SEPARATORS = repeat(": ")
-
-
-class AmiMessage:
-    """One AMI message: headers in wire order, classified as event, response or action."""
-
-    __slots__ = ("_index", "headers", "kind", "name", "server")
-
-    def __init__(self, headers: list[tuple[str, str]], kind: str, name: str, server: str | None = None) -> None:
-        self.headers = headers
-        self.kind = kind
-        self.name = name
-        self.server = server
-        self._index: dict[str, str] | None = None
-
-    @classmethod
-    def from_headers(cls, headers: Iterable[tuple[str, str]], server: str | None = None) -> AmiMessage:
-        """Build a message from headers, classifying it the way the decoder does."""
-        headers = list(headers)
-        kind, name = _classify(headers)
-        return cls(headers, kind, name, server)
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        """The first value of header ``key`` (case-insensitive), or ``default``."""
-        index = self._index
-        if index is None:
-            # Built once, on first use: most consumers read several headers of the messages they keep.
-            index = self._index = {k.lower(): v for k, v in reversed(self.headers)}
-        return index.get(key.lower(), default)
-
-    def get_all(self, key: str) -> list[str]:
-        """Every value of header ``key`` (case-insensitive), in wire order."""
-        key = key.lower()
-        return [v for k, v in self.headers if k.lower() == key]
-
-    def __getitem__(self, key: str) -> str:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
-
-    @property
-    def action_id(self) -> str | None:
-        """The ``ActionID`` header, exactly as sent, or None."""
-        return self.get("ActionID")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, AmiMessage):
-            return NotImplemented
-        return (self.kind, self.name, self.server, self.headers) == (
-            other.kind,
-            other.name,
-            other.server,
-            other.headers,
-        )
-
-    __hash__ = None  # type: ignore[assignment]  # mutable: headers may be edited by a consumer
-
-    def __repr__(self) -> str:
-        server = f" server={self.server!r}" if self.server is not None else ""
-        return f"<AmiMessage {self.kind} {self.name!r}{server} headers={len(self.headers)}>"
+# Pending bytes without a CRLF frame end beyond which a CRLF stream is checked for LF-only frames.
+_LONE_LF_CHECK_BYTES = 8192
 
 
 class AmiFrameError:
@@ -103,33 +44,6 @@ class AmiFrameError:
 
     def __repr__(self) -> str:
         return f"<AmiFrameError {self.reason!r} size={self.size}>"
-
-
-def _classify(headers: list[tuple[str, str]]) -> tuple[str, str]:
-    """(kind, name) by Event first, then Response, then Action; header names are case-insensitive."""
-    if headers and headers[0][0] == "Event":
-        return "event", headers[0][1]
-    response = action = None
-    for key, value in headers:
-        lowered = key.lower()
-        if lowered == "event":
-            return "event", value
-        if lowered == "response":
-            if response is None:
-                response = value
-        elif lowered == "action" and action is None:
-            action = value
-    if response is not None:
-        return "response", response
-    # A frame with none of the three can only come from a client; Asterisk answers it
-    # "Missing action in request", so it is kept as a nameless action rather than dropped.
-    return "action", action if action is not None else ""
-
-
-def _loose_header(line: str) -> tuple[str, str]:
-    """A line without ``": "``: split at the first colon (one space after it is optional)."""
-    key, _, value = line.partition(":")
-    return key, value[1:] if value[:1] == " " else value
 
 
 class AmiDecoder:
@@ -148,6 +62,7 @@ class AmiDecoder:
         self._max = max_frame_bytes
         self._only = only_events
         self._buf = b""
+        self._lone_lf: bool | None = None  # line endings are lone LFs (None: no line seen yet)
         # Bytes already thrown away of an oversize frame whose end has not arrived yet (0: not discarding).
         self._discarded = 0
 
@@ -155,9 +70,16 @@ class AmiDecoder:
         """Consume ``data``; return the messages completed by it, in order."""
         pending = self._buf
         buf = pending + data if pending else bytes(data)
-        if data.count(b"\n") != data.count(b"\r\n"):
-            # Lone LFs: rewrite every line ending as CRLF (on the joined buffer, so a CRLF split between
-            # two reads is not mistaken for a lone LF), then everything below sees one framing.
+        lone_lf = self._lone_lf
+        if lone_lf is None:
+            # The first line ending decides for the stream: scanning every read for lone LFs would cost
+            # more than decoding it (a peer that switches later is caught below, when no frame ends).
+            newline = buf.find(b"\n")
+            if newline >= 0:
+                lone_lf = self._lone_lf = newline == 0 or buf[newline - 1] != 0x0D
+        if lone_lf:
+            # Rewrite every line ending as CRLF, on the joined buffer so a CRLF split between two reads
+            # stays one; everything below then sees one framing.
             buf = buf.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         if self._need_banner:
             newline = buf.find(b"\n")
@@ -179,6 +101,11 @@ class AmiDecoder:
             pending = b""
         # Only the new bytes (plus 3 for a terminator split across reads) can complete a frame.
         if buf.find(_TERMINATOR, max(0, len(pending) - 3)) < 0:
+            if not lone_lf and len(buf) > _LONE_LF_CHECK_BYTES and b"\n\n" in buf:
+                # Frames ending in a lone LF after a CRLF start: treat the stream as LF from now on.
+                self._lone_lf = True
+                self._buf = b""
+                return self.feed(buf)
             self._keep_partial(buf)
             return []
         end = buf.rfind(_TERMINATOR)
@@ -217,46 +144,38 @@ class AmiDecoder:
         messages: list[AmiMessage] = []
         append = messages.append
         only = self._only
+        from_frame = AmiMessage.from_frame
         for frame in frames:
-            if only is not None and frame.startswith(_EVENT_PREFIX):
-                # Early filter: read the event name off the first line and skip the frame unsplit.
+            if frame.startswith(_EVENT_PREFIX):
+                # The common case (Asterisk writes Event first): the name is on the first line, the
+                # headers are split only if the consumer asks for them.
                 eol = frame.find("\r\n")
-                if (frame[7:eol] if eol >= 0 else frame[7:]) not in only:
-                    continue
-            headers = _split_headers(frame)
-            first_key, first_value = headers[0]
-            if first_key == "Event":
-                # The common case (Asterisk writes Event first) skips the general classification.
-                append(AmiMessage(headers, "event", first_value))
+                name = frame[7:eol] if eol >= 0 else frame[7:]
+                if only is None or name in only:
+                    append(from_frame(frame, "event", name))
                 continue
-            message = self._parse_other(frame, headers)
+            message = self._parse_other(frame)
             if message is not None:
                 append(message)
         return messages
 
-    def _parse_other(self, frame: str, headers: list[tuple[str, str]]) -> AmiMessage | None:
-        """A frame that does not start with ``Event:``: blank lines, garbage, responses, actions."""
+    def _parse_other(self, frame: str) -> AmiMessage | None:
+        """A frame that does not start with ``Event:``: responses, actions, blank lines, garbage."""
         if frame[:1] in ("\r", "\n", ""):
             # Extra empty lines between messages are not an error.
             frame = frame.lstrip("\r\n")
             if not frame:
                 return None
-            headers = _split_headers(frame)
+            if frame.startswith(_EVENT_PREFIX):
+                return next(iter(self._parse([frame])), None)
         if ":" not in frame:
             self.errors.append(AmiFrameError("no header line", len(frame.encode("utf-8", "surrogateescape"))))
             return None
-        kind, name = _classify(headers)
+        headers = split_headers(frame)
+        kind, name = classify(headers)
         if kind == "event" and self._only is not None and name not in self._only:
             return None
         return AmiMessage(headers, kind, name)
-
-
-def _split_headers(frame: str) -> list[tuple[str, str]]:
-    """Split a decoded frame into (name, value) pairs at the first ``": "`` of each line."""
-    return [
-        (key, value) if sep else _loose_header(key)
-        for key, sep, value in map(str.partition, frame.split("\r\n"), _SEPARATORS)
-    ]
 
 
 def encode_message(headers: Iterable[tuple[str, str]]) -> bytes:

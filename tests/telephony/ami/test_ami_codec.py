@@ -330,3 +330,66 @@ def test_encode_action_refuses_injection_and_double_action_id() -> None:
 def test_message_from_headers_classifies() -> None:
     message = AmiMessage.from_headers([("Response", "Success"), ("Event", "OriginateResponse")], server="pbx1")
     assert (message.kind, message.name, message.server) == ("event", "OriginateResponse", "pbx1")
+
+
+def reference_get(headers: list[tuple[str, str]], key: str) -> str | None:
+    return next((v for k, v in headers if k.lower() == key.lower()), None)
+
+
+@pytest.mark.parametrize("path", RECEIVED, ids=lambda p: p.name)
+def test_lookups_without_splitting_agree_with_the_split_headers(path: Path) -> None:
+    raw = path.read_bytes()
+    lazy = AmiDecoder().feed(raw)
+    split = AmiDecoder().feed(raw)
+    for fresh, reference in zip(lazy, split, strict=True):
+        headers = reference.headers
+        keys = {k for k, _ in headers} | {"ActionID", "Missing", "Linkedid", "eventlist"}
+        for key in sorted(keys):
+            for variant in (key, key.lower(), key.upper()):
+                assert fresh.get(variant) == reference_get(headers, variant), (fresh, variant)
+        assert fresh.headers == headers  # splitting after lookups gives the same list
+
+
+def test_lookup_without_splitting_handles_odd_lines() -> None:
+    raw = b"Event: X\r\nKey:a: b\r\nkey: c\r\nKEY:d\r\nVal: x: y\r\nName: caf\xc3\xa9\r\nnone\r\n\r\n"
+    (message,) = AmiDecoder(expect_banner=False).feed(raw)
+    assert message.get("Key") == "c"  # "Key:a: b" is the header "Key:a"
+    assert message.get("Key:a") == "b"
+    assert message.get("Val") == "x: y"
+    assert message.get("name") == "café"
+    assert message.get("none") is None  # a line without a colon is no header ...
+    assert message.headers[-1] == ("", "none")  # ... but it is kept, nameless
+    assert message.get_all("key") == ["c", "d"]
+
+
+def test_replacing_headers_updates_lookups() -> None:
+    (message,) = AmiDecoder(expect_banner=False).feed(b"Event: X\r\nA: 1\r\n\r\n")
+    assert message.get("A") == "1"
+    message.headers = [("Event", "X"), ("A", "2")]
+    assert message.get("A") == "2"
+
+
+def test_stream_switching_to_lone_lf_is_caught() -> None:
+    decoder = AmiDecoder(expect_banner=False)
+    assert [m.name for m in decoder.feed(b"Event: First\r\nA: 1\r\n\r\n")] == ["First"]
+    lf_messages = b"".join(b"Event: Lf%d\nA: %d\n\n" % (i, i) for i in range(1000))
+    names = [m.name for m in decoder.feed(lf_messages)]
+    assert names == [f"Lf{i}" for i in range(1000)]
+    assert decoder.feed(b"Event: Last\r\n\r\n")[0].name == "Last"
+
+
+def test_lookups_agree_with_split_headers_on_random_frames() -> None:
+    rng = random.Random(11)
+    keys = ["Channel", "channel", "CHANNEL", "Linkedid", "Variable", "Output", "A", "Ab", "b"]
+    values = ["", "x", "a: b", " lead", "trail ", "ünï", "Key: nested", ":", "::"]
+    for _ in range(400):
+        lines = ["Event: Random"]
+        for _ in range(rng.randint(0, 8)):
+            key, value = rng.choice(keys), rng.choice(values)
+            lines.append(rng.choice([f"{key}: {value}", f"{key}:{value}", f"{key}", f"{key}: {value}"]))
+        raw = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        (lazy,) = AmiDecoder(expect_banner=False).feed(raw)
+        (split,) = AmiDecoder(expect_banner=False).feed(raw)
+        headers = split.headers
+        for key in [*keys, "Event", "event", "Missing", "Key"]:
+            assert lazy.get(key) == reference_get(headers, key), (lines, key)
