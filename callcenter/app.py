@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from callcenter import __version__
+from callcenter.api import health
+from callcenter.api.errors import install_error_handlers
 from callcenter.config import Settings
+from callcenter.contacts import contact_routes, customer_routes, work_routes
 from callcenter.db import create_engine, create_sessionmaker
-
-
-@dataclass
-class Services:
-    """The parts the lifespan built, reachable from routes through ``request.app.state.services``."""
-
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    secret: str
+from callcenter.runtime import Runtime
+from callcenter.users import routes as user_routes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,19 +26,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
-        app.state.services = Services(
+        app.state.runtime = Runtime(
             settings=settings,
             engine=engine,
             sessions=create_sessionmaker(engine),
             secret=settings.resolved_secret(),
+            login_limiter=MovingWindowRateLimiter(MemoryStorage()),
         )
         try:
             yield
         finally:
             await engine.dispose()
 
-    app = FastAPI(title="callcenter", version=__version__, lifespan=lifespan)
-    from callcenter.api import health
-
-    app.include_router(health.router)
+    app = FastAPI(
+        title="callcenter",
+        version=__version__,
+        lifespan=lifespan,
+        description="Customer contact repository, IVR and screen-pop service for Asterisk call centres.",
+    )
+    install_error_handlers(app)
+    for router in (
+        health.router,
+        user_routes.auth_router,
+        user_routes.users_router,
+        customer_routes.router,
+        contact_routes.router,
+        work_routes.cases_router,
+        work_routes.callbacks_router,
+    ):
+        app.include_router(router)
     return app

@@ -19,7 +19,7 @@ async def health() -> dict[str, str]:
 @router.get("/ready")
 async def ready(request: Request) -> JSONResponse:
     """The database answers and its schema is at the newest migration."""
-    engine = request.app.state.services.engine
+    engine = request.app.state.runtime.engine
     head = head_revision()
     try:
         current = await current_revision(engine)

@@ -13,14 +13,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from callcenter.db import Base, utcnow
-
-
-def _enum(cls: type[enum.Enum], length: int = 16) -> Enum:
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+from callcenter.db import Base, string_enum, utcnow
 
 
 class IdentityKind(enum.StrEnum):
@@ -84,7 +80,7 @@ class Identity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[IdentityKind] = mapped_column(_enum(IdentityKind))
+    kind: Mapped[IdentityKind] = mapped_column(string_enum(IdentityKind))
     value: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -98,8 +94,8 @@ class Contact(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel))
-    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    channel: Mapped[Channel] = mapped_column(string_enum(Channel))
+    direction: Mapped[Direction] = mapped_column(string_enum(Direction))
     # Idempotency: (source, external_id) names the contact in the system that reported it,
     # e.g. ("asterisk", "<server>:<boot>:<linkedid>") or ("web", "<form submission id>").
     source: Mapped[str] = mapped_column(String(64))
@@ -176,7 +172,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     subject: Mapped[str] = mapped_column(String(300))
-    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.OPEN)
+    status: Mapped[CaseStatus] = mapped_column(string_enum(CaseStatus), default=CaseStatus.OPEN)
     priority: Mapped[int] = mapped_column(default=3)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reply_due_at: Mapped[datetime | None]
@@ -208,7 +204,7 @@ class Callback(Base):
     number: Mapped[str] = mapped_column(String(32))
     window_start: Mapped[datetime]
     window_end: Mapped[datetime]
-    status: Mapped[CallbackStatus] = mapped_column(_enum(CallbackStatus), default=CallbackStatus.PENDING)
+    status: Mapped[CallbackStatus] = mapped_column(string_enum(CallbackStatus), default=CallbackStatus.PENDING)
     assigned_agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     queue: Mapped[str | None] = mapped_column(String(80))
     reason: Mapped[str | None] = mapped_column(String(300))

@@ -91,6 +91,7 @@ _STYLE = {
     FoldedScalarString: ">",
 }
 _BARE_HASH_KEY = re.compile(r"^(\s*)#\s*:\s*\S")
+_BARE_STAR_KEY = re.compile(r"^(\s*)\*\s*:")
 
 
 def _yaml() -> YAML:
@@ -142,22 +143,19 @@ def _yaml_error(file: str, text: str, error: MarkedYAMLError) -> Problem:
     message = (error.problem or error.context or "invalid YAML").split("\n")[0]
     if "duplicate key" in message:
         message = message.split(" with value")[0]
-    source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
-    if "alphabetic or numeric" in message and "*" in source_line:
-        message += ' (write the menu key * as "*")'
     return Problem(file, line, col, f"YAML: {message}")
 
 
-def _bare_hash_keys(file: str, text: str) -> list[Problem]:
-    """A bare ``#:`` is a comment in YAML, so the option silently vanishes: say so."""
+def _bare_special_keys(file: str, text: str) -> list[Problem]:
+    """Bare ``#:`` is a comment (the option silently vanishes) and bare ``*:`` an alias: say so."""
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):
-        match = _BARE_HASH_KEY.match(line)
-        if match:
-            col = len(match.group(1)) + 1
-            problems.append(
-                Problem(file, line=number, col=col, message='write the menu key # as "#" (a bare # is a comment)')
-            )
+        for pattern, key in ((_BARE_HASH_KEY, "#"), (_BARE_STAR_KEY, "*")):
+            match = pattern.match(line)
+            if match:
+                col = len(match.group(1)) + 1
+                message = f'write the menu key {key} as "{key}"' + (" (a bare # is a comment)" if key == "#" else "")
+                problems.append(Problem(file, number, col, message))
     return problems
 
 
@@ -194,7 +192,11 @@ def _pydantic_problems(error: ValidationError, data: Any, source: SourceMap) -> 
         elif kind == "union_tag_not_found":
             problems.append(source.problem(path, f"{_where(path)}: missing field 'type'", at="key"))
         elif item["loc"] and item["loc"][-1] == "[key]":
-            problems.append(source.problem(path, f"{_where(path)}: bad key: {item['msg']}", at="key"))
+            if len(path) >= 2 and path[-2] == "options":
+                message = f"{_where(path[:-2])}: menu option '{path[-1]}' must be one key: 0-9, * or #"
+            else:
+                message = f"{_where(path)}: bad key: {item['msg']}"
+            problems.append(source.problem(path, message, at="key"))
         else:
             message = item["msg"].removeprefix("Value error, ")
             at = "key" if kind == "value_error" else "value"
@@ -205,11 +207,12 @@ def _pydantic_problems(error: ValidationError, data: Any, source: SourceMap) -> 
 def load_flow_text(text: str, file: str = "<flow>") -> LoadedFlow:
     """Parse and type-check one flow given as YAML text."""
     source = SourceMap(file, lines=text.splitlines())
-    problems = _bare_hash_keys(file, text)
+    problems = _bare_special_keys(file, text)
     try:
         document = _yaml().load(text)
     except MarkedYAMLError as error:
-        return LoadedFlow(file, None, source, None, [*problems, _yaml_error(file, text, error)])
+        # A bare * derails the parser somewhere later; the hint at the key is the useful line.
+        return LoadedFlow(file, None, source, None, problems or [_yaml_error(file, text, error)])
     data = _plain(document, (), source, problems)
     if not isinstance(data, dict):
         return LoadedFlow(file, None, source, data, [*problems, Problem(file, 1, 1, "a flow is a mapping")])

@@ -66,6 +66,7 @@ class Session:
             "vars": dict(self.variables),
             "time": {
                 "iso": now.isoformat(),
+                "epoch": int(now.timestamp()),
                 "date": now.date().isoformat(),
                 "hour": now.hour,
                 "minute": now.minute,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from callcenter.ivr.conditions import EvaluationError
 from callcenter.ivr.dialogs import run_callback, run_survey
@@ -100,9 +102,26 @@ def _collect_valid(node: CollectNode, digits: str) -> bool:
     return not node.luhn or luhn_ok(digits)
 
 
+async def _read_digits(session: Session, node: CollectNode) -> str | None:
+    """The caller's entry: GET DATA when # ends it (Asterisk's own terminator), else key by key."""
+    port = session.port
+    if node.terminator == "#":
+        return await port.collect(node.prompt, max_digits=node.max_digits, timeout_s=node.timeout_s)
+    key = await port.play(node.prompt, DIGITS) or await port.wait_digit(node.timeout_s)
+    if key is None:
+        return None
+    digits = ""
+    while key is not None and key != node.terminator:
+        digits += key
+        if len(digits) >= node.max_digits:
+            break
+        key = await port.wait_digit(node.timeout_s)
+    return digits
+
+
 async def _collect(session: Session, node_id: str, node: CollectNode) -> Step:
     for attempt in range(node.retries + 1):
-        digits = await session.port.collect(node.prompt, max_digits=node.max_digits, timeout_s=node.timeout_s)
+        digits = await _read_digits(session, node)
         last = attempt == node.retries
         shown = None if digits is None else (_mask(digits) if node.luhn else digits)
         if digits and _collect_valid(node, digits):
@@ -135,10 +154,29 @@ async def _say(session: Session, node_id: str, node: SayNode) -> Step:
         # A value that cannot be computed is skipped rather than read out wrong.
         await session.emit("node_entered", session.label(node_id), error=str(error))
         return node.next
+    if node.kind in ("date", "time", "datetime"):
+        try:
+            value = _epoch_seconds(value, session.services.timezone)
+        except ValueError as error:
+            await session.emit("node_entered", session.label(node_id), error=str(error))
+            return node.next
     if node.prompt:
         await session.port.play(node.prompt)
     await session.port.say(node.kind, str(value))
     return node.next
+
+
+def _epoch_seconds(value: Any, timezone: str) -> int:
+    """Asterisk says dates and times from epoch seconds; accept those or an ISO date / date-time."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return int(moment.timestamp())
 
 
 async def _branch(session: Session, node_id: str, node: BranchNode) -> Step:

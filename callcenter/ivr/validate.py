@@ -84,9 +84,9 @@ def _expression_position(source: SourceMap, path: PathKey, error: ConditionError
     line, col = source.value(path)
     style = source.styles.get(path, "")
     if style in ("|", ">"):
-        text_line = line + error.line  # the block starts on the line after the indicator
-        body = source.lines[text_line - 1] if text_line - 1 < len(source.lines) else ""
-        return text_line, len(body) - len(body.lstrip()) + error.column
+        # The block starts on the line after the indicator; its first line sets the indentation.
+        first = source.lines[line] if line < len(source.lines) else ""
+        return line + error.line, len(first) - len(first.lstrip()) + error.column
     if error.line > 1:
         return line + error.line - 1, error.column
     return line, col + (1 if style in ('"', "'") else 0) + error.column - 1

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from callcenter.db import Base, utcnow
+from callcenter.db import Base, string_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -23,9 +23,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[Role] = mapped_column(string_enum(Role))
     password_hash: Mapped[str] = mapped_column(String(255))
     # The Asterisk queue member interface of the agent's phone (e.g. PJSIP/1001, Local/agent1001@agents).
     interface: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -88,17 +88,13 @@ def upgrade() -> None:
         sa.Column("created_at", callcenter.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", callcenter.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("closed_at", callcenter.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_cases_customer_id_customers")
-        ),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_cases_customer_id_customers")),
         sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_cases_owner_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index("ix_cases_customer_status", ["customer_id", "status"], unique=False)
-        batch_op.create_index(
-            "ix_cases_owner_status_due", ["owner_id", "status", "reply_due_at"], unique=False
-        )
+        batch_op.create_index("ix_cases_owner_status_due", ["owner_id", "status", "reply_due_at"], unique=False)
         batch_op.create_index("ix_cases_status_due", ["status", "reply_due_at"], unique=False)
 
     op.create_table(
@@ -107,9 +103,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column(
             "channel",
-            sa.Enum(
-                "voice", "ivr", "email", "web", "chat", "sms", name="channel", native_enum=False, length=16
-            ),
+            sa.Enum("voice", "ivr", "email", "web", "chat", "sms", name="channel", native_enum=False, length=16),
             nullable=False,
         ),
         sa.Column(
@@ -143,17 +137,13 @@ def upgrade() -> None:
         sa.Column("created_at", callcenter.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", callcenter.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["agent_id"], ["users.id"], name=op.f("fk_contacts_agent_id_users")),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_contacts_customer_id_customers")
-        ),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_contacts_customer_id_customers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
         sa.UniqueConstraint("source", "external_id", name=op.f("uq_contacts_source_external_id")),
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_agent_started", ["agent_id", "started_at"], unique=False)
-        batch_op.create_index(
-            "ix_contacts_customer_history", ["customer_id", "started_at", "id"], unique=False
-        )
+        batch_op.create_index("ix_contacts_customer_history", ["customer_id", "started_at", "id"], unique=False)
         batch_op.create_index("ix_contacts_queue_started", ["queue", "started_at"], unique=False)
         batch_op.create_index("ix_contacts_started_at", ["started_at"], unique=False)
 
@@ -163,9 +153,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column(
             "kind",
-            sa.Enum(
-                "phone", "email", "account", "external", name="identitykind", native_enum=False, length=16
-            ),
+            sa.Enum("phone", "email", "account", "external", name="identitykind", native_enum=False, length=16),
             nullable=False,
         ),
         sa.Column("value", sa.String(length=320), nullable=False),
@@ -191,9 +179,7 @@ def upgrade() -> None:
         sa.Column("window_end", callcenter.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "status",
-            sa.Enum(
-                "pending", "done", "failed", "cancelled", name="callbackstatus", native_enum=False, length=16
-            ),
+            sa.Enum("pending", "done", "failed", "cancelled", name="callbackstatus", native_enum=False, length=16),
             nullable=False,
         ),
         sa.Column("assigned_agent_id", sa.Integer(), nullable=True),
@@ -202,15 +188,9 @@ def upgrade() -> None:
         sa.Column("contact_id", sa.Integer(), nullable=True),
         sa.Column("created_at", callcenter.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", callcenter.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["assigned_agent_id"], ["users.id"], name=op.f("fk_callbacks_assigned_agent_id_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["contact_id"], ["contacts.id"], name=op.f("fk_callbacks_contact_id_contacts")
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_callbacks_customer_id_customers")
-        ),
+        sa.ForeignKeyConstraint(["assigned_agent_id"], ["users.id"], name=op.f("fk_callbacks_assigned_agent_id_users")),
+        sa.ForeignKeyConstraint(["contact_id"], ["contacts.id"], name=op.f("fk_callbacks_contact_id_contacts")),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_callbacks_customer_id_customers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_callbacks")),
     )
     with op.batch_alter_table("callbacks", schema=None) as batch_op:
@@ -264,15 +244,12 @@ def upgrade() -> None:
         sa.Column("created_at", callcenter.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["author_id"], ["users.id"], name=op.f("fk_notes_author_id_users")),
         sa.ForeignKeyConstraint(["contact_id"], ["contacts.id"], name=op.f("fk_notes_contact_id_contacts")),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_notes_customer_id_customers")
-        ),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_notes_customer_id_customers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notes")),
     )
     with op.batch_alter_table("notes", schema=None) as batch_op:
         batch_op.create_index("ix_notes_contact_id", ["contact_id", "id"], unique=False)
         batch_op.create_index("ix_notes_customer_created", ["customer_id", "created_at"], unique=False)
-
 
 
 def downgrade() -> None:
