@@ -18,6 +18,7 @@ from callcenter.telephony.ami.codec import AmiMessage, encode_message
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.ami_server import AmiServer, AmiSession
+    from callcenter.pbxsim.pbx import Pbx
 
 Headers = list[tuple[str, str]]
 
@@ -47,7 +48,7 @@ class ActionContext:
     session: AmiSession
 
     @property
-    def pbx(self):
+    def pbx(self) -> Pbx:
         """The simulated Asterisk."""
         return self.server.pbx
 

@@ -260,7 +260,10 @@ class Pbx:
 
     def set_penalty(self, interface: str, penalty: int, queue_name: str | None) -> None:
         """QueuePenalty in one queue or in all of the interface's queues."""
-        queues = [self.queues[queue_name]] if queue_name in self.queues else [] if queue_name else self.queues.values()
+        if queue_name:
+            queues = [self.queues[queue_name]] if queue_name in self.queues else []
+        else:
+            queues = list(self.queues.values())
         members = [m for q in queues if (m := q.member(interface)) is not None]
         if not members or penalty < 0:
             raise ActionError("Invalid interface, queuename or penalty")
