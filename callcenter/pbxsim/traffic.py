@@ -88,6 +88,7 @@ class TrafficGenerator:
             caller_talk=talk if caller_ends else None,
             transfer_after=talk / 2 if transfer else None,
             variables=[("CHOICE", choice), ("ACCOUNT", account)],
+            answers_prompts=True,
         )
 
     def start_call(self) -> Call:
