@@ -51,6 +51,7 @@ class Call:
         self.offer: list[QueueMember] | None = None
         self.command: tuple[str, ...] | None = None
         self.agent_pair: LocalPair | None = None
+        self.ringing: list[LocalPair] = []
         self.member: QueueMember | None = None
         self.bridge: Bridge | None = None
         self.next_ring_at = 0.0
@@ -74,8 +75,8 @@ class Call:
     def channels(self) -> list[Channel]:
         """The call's live channels, caller halves first."""
         chans = [self.customer.one, self.customer.two]
-        if self.agent_pair is not None:
-            chans += [self.agent_pair.one, self.agent_pair.two]
+        for pair in [self.agent_pair] if self.agent_pair is not None else self.ringing:
+            chans += [pair.one, pair.two]
         return [c for c in chans if c.alive]
 
     def interrupt(self, *command: str) -> None:

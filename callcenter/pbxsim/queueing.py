@@ -169,8 +169,17 @@ class Queueing:
         answer_times = [leg.answer_after for leg in legs if leg.answer_after is not None]
         first = min(answer_times) if answer_times else None
         ring_for = first if first is not None and first < queue.config.timeout else queue.config.timeout
-        woke = await call.wait_wake(ring_for - (call.clock.now() - now))
+        call.ringing = [leg.pair for leg in legs]
+        try:
+            woke = await call.wait_wake(ring_for - (call.clock.now() - now))
+        finally:
+            call.ringing = []
         call.wake.clear()
+        agent_channels = {ch.name for leg in legs for ch in (leg.pair.one, leg.pair.two)}
+        if call.command and call.command[0] == "hangup" and call.command[1] in agent_channels:
+            call.command = None  # an agent's ringing phone was hung up over AMI: the attempt ends, the caller waits
+            self._no_answer(call, stay, legs, now)
+            return None
         if call.line.gone.is_set() or (call.command and call.command[0] in ("hangup", "restart")):
             self._abandon(call, stay, legs, ring_started=now)
             raise CallEnded

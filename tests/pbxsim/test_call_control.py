@@ -170,3 +170,17 @@ async def test_status_lists_live_channels(sim: PbxSimulator, client: RawAmiClien
     assert {m["Linkedid"] for m in items} == {connect["Linkedid"]}
     bridged = [m for m in items if m["BridgeID"]]
     assert {m["Channel"] for m in bridged} == {connect["Channel"], connect["DestChannel"]}
+
+
+async def test_hanging_up_a_ringing_agent_ends_only_that_attempt(sim: PbxSimulator, client: RawAmiClient) -> None:
+    await login(client)
+    await originate(client, "Yan", "+15551230018", "CHOICE=1", "ACCOUNT=9999", "HOLD=120", "__RINGSECS=10")
+    called = await client.wait_for(lambda m: m.name == "AgentCalled", within=20)
+    await client.action("CoreShowChannels", action_id="cs")
+    done = await client.wait_for(lambda m: m.name == "CoreShowChannelsComplete")
+    assert done["ListItems"] == "4"  # the ringing agent's Local pair is listed too
+    reply = await client.action("Hangup", {"Channel": called["DestChannel"]}, "h")
+    assert reply["Message"] == "Channel Hungup"
+    second = await client.wait_for(lambda m: m.name == "AgentCalled" and m["MemberName"] != called["MemberName"])
+    assert second["Linkedid"] == called["Linkedid"]
+    assert not any(m.name == "QueueCallerAbandon" for m in client.messages)
