@@ -36,8 +36,11 @@ def pyst2_session(port: int) -> dict[str, object]:
         )  # fmt: skip
         finished = ended.wait(20)
         time.sleep(0.05)
+    except BaseException as exc:
+        raise AssertionError(f"pyst2 failed: {exc!r}; events so far: {[e.name for e in events][-8:]}") from exc
     finally:
-        manager.close()
+        if manager.connected():
+            manager.close()
     return {"login": login, "pong": pong, "status": status, "originate": originate, "events": events, "ended": finished}
 
 
