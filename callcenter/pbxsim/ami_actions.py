@@ -8,10 +8,14 @@ action had none. List actions answer `EventList: start`, then items, then `...Co
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from callcenter.pbxsim.config import AmiUser
 from callcenter.pbxsim.pbx import ActionError, parse_callerid
 from callcenter.pbxsim.truth import CallSpec
 from callcenter.telephony.ami.codec import AmiMessage, encode_message
@@ -91,15 +95,33 @@ def _truthy(value: str | None) -> bool:
 # ---------------------------------------------------------------------- session actions
 
 
+async def challenge(ctx: ActionContext, message: AmiMessage) -> None:
+    """Challenge for an MD5 login (`Key` = md5(challenge + secret))."""
+    if (message.get("AuthType") or "").lower() != "md5":
+        error(ctx, message, "Must specify AuthType")
+        return
+    ctx.session.challenge = f"{secrets.randbelow(10**9):09d}"
+    reply(ctx, message, "Success", ("Challenge", ctx.session.challenge))
+
+
+def _authenticated(ctx: ActionContext, message: AmiMessage, user: AmiUser) -> bool:
+    if (message.get("AuthType") or "").lower() == "md5":
+        if not ctx.session.challenge:
+            return False
+        expected = hashlib.md5((ctx.session.challenge + user.secret).encode(), usedforsecurity=False).hexdigest()
+        return hmac.compare_digest(expected.encode(), (message.get("Key") or "").lower().encode(errors="replace"))
+    return hmac.compare_digest(user.secret.encode(), (message.get("Secret") or "").encode(errors="replace"))
+
+
 async def login(ctx: ActionContext, message: AmiMessage) -> None:
-    """Login with a plain secret."""
+    """Login with a plain secret or the key of an MD5 challenge."""
     session, server = ctx.session, ctx.server
     if session.user is not None:
         reply(ctx, message, "Success", ("Message", "Already authenticated"))
         return
     username = message.get("Username", "") or ""
     user = next((u for u in server.pbx.config.users if u.username == username), None)
-    if user is None or user.secret != (message.get("Secret") or ""):
+    if user is None or not _authenticated(ctx, message, user):
         event = "InvalidAccountID" if user is None else "InvalidPassword"
         server.security_event(event, session, [("AccountID", username)])
         await asyncio.sleep(server.pbx.config.login_failure_delay)
@@ -325,6 +347,7 @@ async def command(ctx: ActionContext, message: AmiMessage) -> None:
 
 HANDLERS: dict[str, Callable[[ActionContext, AmiMessage], Awaitable[None]]] = {
     "login": login,
+    "challenge": challenge,
     "logoff": logoff,
     "ping": ping,
     "events": events,

@@ -30,6 +30,7 @@ class AmiSession(asyncio.Protocol):
         self.decoder = AmiDecoder(expect_banner=False)
         self.transport: asyncio.Transport | None = None
         self.user: AmiUser | None = None
+        self.challenge = ""
         self.event_classes: frozenset[str] = frozenset()
         self.inbox: asyncio.Queue[AmiMessage] = asyncio.Queue()
         self.worker: asyncio.Task[None] | None = None
