@@ -123,7 +123,7 @@ async def login(ctx: ActionContext, message: AmiMessage) -> None:
     user = next((u for u in server.pbx.config.users if u.username == username), None)
     if user is None or not _authenticated(ctx, message, user):
         event = "InvalidAccountID" if user is None else "InvalidPassword"
-        server.security_event(event, session, [("AccountID", username)])
+        server.security_event(event, session, username, [])
         await asyncio.sleep(server.pbx.config.login_failure_delay)
         error(ctx, message, "Authentication failed")
         session.close()
@@ -141,7 +141,7 @@ async def login(ctx: ActionContext, message: AmiMessage) -> None:
                 ("Status", "Fully Booted"),
             ]
         )
-    server.security_event("SuccessfulAuth", session, [("AccountID", username), ("UsingPassword", "0")])
+    server.security_event("SuccessfulAuth", session, username, [("UsingPassword", "0")])
 
 
 async def logoff(ctx: ActionContext, message: AmiMessage) -> None:
@@ -372,20 +372,23 @@ async def handle_action(ctx: ActionContext, message: AmiMessage) -> None:
     session = ctx.session
     if not name:
         error(ctx, message, "Missing action in request")
+        account = session.user.username if session.user else ""
+        ctx.server.security_event("RequestBadFormat", session, account, [("RequestType", "Action: NONE")])
         return
     if session.user is None and key not in ("login", "logoff", "challenge"):
-        ctx.server.security_event("RequestNotAllowed", session, [("AccountID", ""), ("RequestType", f"Action: {name}")])
+        ctx.server.security_event("RequestNotAllowed", session, "", [("RequestType", f"Action: {name}")])
         error(ctx, message, "Permission denied")
         return
     handler = HANDLERS.get(key) or QUEUE_HANDLERS.get(key)
     if handler is None:
-        ctx.server.security_event("RequestBadFormat", session, [("RequestType", f"Action: {name}")])
+        account = session.user.username if session.user else ""
+        ctx.server.security_event("RequestBadFormat", session, account, [("RequestType", f"Action: {name}")])
         error(ctx, message, f"Invalid/unknown command: {name}. Use Action: ListCommands to show available commands.")
         return
     needed = WRITE_CLASSES.get(key)
     if needed and session.user is not None and not (needed & session.user.write):
         ctx.server.security_event(
-            "RequestNotAllowed", session, [("AccountID", session.user.username), ("RequestType", f"Action: {name}")]
+            "RequestNotAllowed", session, session.user.username, [("RequestType", f"Action: {name}")]
         )
         error(ctx, message, "Permission denied")
         return

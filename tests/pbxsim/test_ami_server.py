@@ -184,3 +184,25 @@ async def test_md5_challenge_login(sim: PbxSimulator, client: RawAmiClient) -> N
     refused = await third.wait_for(lambda m: m.action_id == "c5")
     assert refused["Message"] == "Authentication failed"  # a non-ASCII secret is just wrong, not an error
     await third.close()
+
+
+async def test_security_events_have_the_fields_of_ami_06(sim: PbxSimulator, client: RawAmiClient) -> None:
+    for block in action_blocks("ami-06-errors.actions.txt")[:4]:  # Login twice, FooBar, no Action
+        await client.send_raw(block)
+    for name in ("ami-06-login-failure.actions.txt", "ami-06-login-unknown-user.actions.txt"):
+        other = await RawAmiClient().connect(sim.ami_port)
+        for block in action_blocks(name):
+            await other.send_raw(block)
+        await asyncio.wait_for(other.closed.wait(), 5)
+        await other.close()
+    await client.action("Ping", action_id="sync")
+    trace = load_trace("ami-06-errors.txt")
+
+    def shapes(messages: list) -> list[tuple[str, list[str]]]:
+        return [(m.name, [k for k, _ in m.headers]) for m in messages if m.get("Privilege") == "security,all"]
+
+    assert shapes(client.messages) == shapes(trace)[: len(shapes(client.messages))]
+    assert [name for name, _ in shapes(client.messages)] == [
+        "SuccessfulAuth", "RequestBadFormat", "RequestBadFormat", "RequestNotAllowed", "InvalidPassword",
+        "InvalidAccountID",
+    ]  # fmt: skip
