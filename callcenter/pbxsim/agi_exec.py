@@ -25,12 +25,25 @@ PROMPT_SECONDS = {"vm-options": 16.38, "vm-goodbye": 0.88, "agent-pass": 3.3}
 DEFAULT_PROMPT = 2.0
 
 
+class PromptAnswers:
+    """A caller who answers what is asked: the menu choice at a menu, the account (then #) when asked for digits.
+
+    The lab's customer dialplan instead keys its digits at fixed moments; this caller suits any IVR flow.
+    """
+
+    def __init__(self, choice: str, account: str, *, reaction: float = 1.5) -> None:
+        self.choice = choice
+        self.account = account
+        self.reaction = reaction
+
+
 class CallerLine:
     """What the PBX side hears from the simulated caller: DTMF digits and the moment they hang up."""
 
-    def __init__(self) -> None:
+    def __init__(self, answers: PromptAnswers | None = None) -> None:
         self.digits: asyncio.Queue[str] = asyncio.Queue()
         self.gone = asyncio.Event()
+        self.answers = answers
 
     async def next_digit(self, clock: Clock, within: float) -> str | None:
         """The next digit, `None` after `within` simulated seconds, or `""` when the caller hung up."""
@@ -40,17 +53,17 @@ class CallerLine:
             return ""
         digit_task = asyncio.ensure_future(self.digits.get())
         gone_task = asyncio.ensure_future(self.gone.wait())
+        timer = clock.timer(within)
         try:
-            done, _ = await asyncio.wait(
-                {digit_task, gone_task}, timeout=clock.real_seconds(within), return_when=asyncio.FIRST_COMPLETED
-            )
+            await asyncio.wait({digit_task, gone_task, timer}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            timer.cancel()
             gone_task.cancel()
             if not digit_task.done():
                 digit_task.cancel()
-        if digit_task in done and not digit_task.cancelled():
+        if digit_task.done() and not digit_task.cancelled():
             return digit_task.result()
-        return "" if gone_task in done else None
+        return "" if self.gone.is_set() else None
 
 
 class AgiChannel:
@@ -62,6 +75,7 @@ class AgiChannel:
         self.clock = clock
         self.line = line
         self.hung_up_by_script = False
+        self._typing: asyncio.Task[None] | None = None
 
     @property
     def dead(self) -> bool:
@@ -71,8 +85,8 @@ class AgiChannel:
     async def execute(self, command: str) -> str:
         """Run one AGI command line and return Asterisk's reply line."""
         command_id = str(random.randint(10_000_000, 999_999_999))
-        self.events.bus.emit(
-            "AGIExecStart", "agi", [*self.channel.snapshot(), ("CommandId", command_id), ("Command", command)]
+        self.events.bus.emit_parts(
+            "AGIExecStart", "agi", [self.channel.snapshot_lines(), [("CommandId", command_id), ("Command", command)]]
         )
         reply = await self._run(command)
         code = reply[:3]
@@ -80,15 +94,12 @@ class AgiChannel:
             result = "Failure" if reply.startswith("200 result=-1") else "Success"
         else:
             result = reply[4:]
-        self.events.bus.emit(
+        self.events.bus.emit_parts(
             "AGIExecEnd",
             "agi",
             [
-                *self.channel.snapshot(),
-                ("CommandId", command_id),
-                ("Command", command),
-                ("ResultCode", code),
-                ("Result", result),
+                self.channel.snapshot_lines(),
+                [("CommandId", command_id), ("Command", command), ("ResultCode", code), ("Result", result)],
             ],
         )
         return reply
@@ -136,7 +147,30 @@ class AgiChannel:
             return self.channel.cid_name or None
         return self.channel.variables.get(name)
 
+    def close(self) -> None:
+        """The AGI session is over: a caller still about to key digits stops."""
+        if self._typing is not None:
+            self._typing.cancel()
+
+    def _answer(self, digits: str, after: float) -> None:
+        """The prompt-answering caller keys `digits` once `after` seconds have passed."""
+        if self._typing is not None and not self._typing.done():
+            self._typing.cancel()
+        self._typing = asyncio.create_task(self._type(digits, after))
+
+    async def _type(self, digits: str, after: float) -> None:
+        await self.clock.sleep(after)
+        for digit in digits:
+            if self.line.gone.is_set():
+                return
+            self.events.dtmf(self.channel, digit)
+            self.line.digits.put_nowait(digit)
+            await self.clock.sleep(0.35)
+
     async def _stream(self, name: str, escape: str) -> str:
+        answers = self.line.answers
+        if answers is not None and answers.choice and answers.choice in escape:
+            self._answer(answers.choice, answers.reaction)
         length = PROMPT_SECONDS.get(name, DEFAULT_PROMPT)
         started = self.clock.now()
         while True:
@@ -154,6 +188,10 @@ class AgiChannel:
                 return f"200 result={ord(digit)} endpos={endpos}"
 
     async def _get_data(self, prompt: str, digit_wait: float, max_digits: int) -> str:
+        answers = self.line.answers
+        if answers is not None and answers.account:
+            typed = answers.account[:max_digits]
+            self._answer(typed if len(typed) == max_digits else typed + "#", answers.reaction)
         collected = ""
         deadline = self.clock.now() + PROMPT_SECONDS.get(prompt, DEFAULT_PROMPT) + digit_wait
         while len(collected) < max_digits:
@@ -170,6 +208,9 @@ class AgiChannel:
         return f"200 result={collected}"
 
     async def _wait_digit(self, within: float) -> str:
+        answers = self.line.answers
+        if answers is not None and answers.choice:
+            self._answer(answers.choice, min(answers.reaction, within / 2))
         digit = await self.line.next_digit(self.clock, within)
         if digit == "":
             return "200 result=-1"

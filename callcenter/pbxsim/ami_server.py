@@ -2,14 +2,16 @@
 
 Each connection reads frames with the project's AMI codec, runs its actions one after the other (as
 Asterisk does per session) and gets the events its read permission and `Events:` filter allow. A
-client that stops reading is disconnected once its unsent output passes a limit, so it never stalls
-the others (Asterisk drops such clients too).
+client whose unsent output stays above a limit for longer than the write timeout is disconnected, so
+it never stalls the others nor grows memory for ever (Asterisk drops such clients too).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
+import socket
 from collections.abc import Iterable
 
 from callcenter.pbxsim.ami_actions import ActionContext, handle_action
@@ -29,11 +31,14 @@ class AmiSession(asyncio.Protocol):
         self.decoder = AmiDecoder(expect_banner=False)
         self.transport: asyncio.Transport | None = None
         self.user: AmiUser | None = None
+        self.challenge = ""
+        self.login_time = 0.0
         self.event_classes: frozenset[str] = frozenset()
         self.inbox: asyncio.Queue[AmiMessage] = asyncio.Queue()
         self.worker: asyncio.Task[None] | None = None
         self.peer = ""
         self.closed = False
+        self._slow_timer: asyncio.TimerHandle | None = None
 
     # ------------------------------------------------------------------ transport
 
@@ -43,6 +48,11 @@ class AmiSession(asyncio.Protocol):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}/{peer[1]}" if peer else ""
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # a bounded kernel buffer, so a client that stops reading shows up in our own buffer and is cut off
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.server.pbx.config.socket_send_buffer)
+        transport.set_write_buffer_limits(high=self.server.pbx.config.max_client_buffer)
         transport.write(BANNER)
         self.server.sessions.add(self)
         self.worker = asyncio.create_task(self._work(), name=f"ami session {self.peer}")
@@ -56,9 +66,25 @@ class AmiSession(asyncio.Protocol):
                 self.send([("Response", "Error"), ("Message", f"Malformed request: {error.reason}")])
             self.decoder.errors.clear()
 
+    def pause_writing(self) -> None:
+        """Output backs up: give the client the write timeout to catch up."""
+        timeout = self.server.pbx.config.slow_client_timeout
+        self._slow_timer = asyncio.get_running_loop().call_later(timeout, self._too_slow)
+
+    def resume_writing(self) -> None:
+        """The client caught up."""
+        if self._slow_timer is not None:
+            self._slow_timer.cancel()
+            self._slow_timer = None
+
+    def _too_slow(self) -> None:
+        log.warning("AMI client %s is not reading; disconnecting it", self.peer)
+        self.close(abort=True)
+
     def connection_lost(self, exc: Exception | None) -> None:
         """Forget the session."""
         self.closed = True
+        self.resume_writing()
         self.server.sessions.discard(self)
         self.server.pbx.bus.unsubscribe(self)
         if self.worker is not None:
@@ -75,15 +101,14 @@ class AmiSession(asyncio.Protocol):
         if self.transport is not None and not self.closed:
             self.transport.write(data)
 
+    def wants(self, category: str) -> bool:
+        """The permission and the `Events:` filter let this class of event through."""
+        return category in self.event_classes and not self.closed
+
     def deliver(self, category: str, name: str, data: bytes) -> None:
-        """Event from the bus: filtered by permission and `Events:`; slow readers are cut off."""
-        if category not in self.event_classes or self.transport is None or self.closed:
-            return
-        if self.transport.get_write_buffer_size() > self.server.pbx.config.max_client_buffer:
-            log.warning("AMI client %s is not reading; disconnecting it", self.peer)
-            self.close(abort=True)
-            return
-        self.transport.write(data)
+        """Write an event the session wants."""
+        if self.transport is not None and not self.closed:
+            self.transport.write(data)
 
     def close(self, *, abort: bool = False) -> None:
         """Close the connection (after flushing unless `abort`)."""
@@ -101,6 +126,7 @@ class AmiSession(asyncio.Protocol):
     def login(self, user: AmiUser, events: str | None) -> None:
         """Authenticated: subscribe to the events the user may read and asked for."""
         self.user = user
+        self.login_time = self.server.pbx.clock.now()
         self.set_events(events)
         self.server.pbx.bus.subscribe(self)
 
@@ -176,19 +202,27 @@ class AmiServer:
         if self._restarting is None or self._restarting.done():
             self._restarting = asyncio.create_task(self.restart(), name="pbxsim restart")
 
-    def security_event(self, name: str, session: AmiSession, fields: list[tuple[str, str]]) -> None:
-        """A security-class event about `session` (SuccessfulAuth, InvalidPassword ...)."""
-        local = f"IPV4/TCP/{self.host}/{self.port}"
-        self.pbx.bus.emit(
-            name,
-            "security",
-            [
-                ("Severity", "Informational" if name == "SuccessfulAuth" else "Error"),
-                ("Service", "AMI"),
-                ("EventVersion", "1"),
-                *fields,
-                ("SessionID", hex(id(session))),
-                ("LocalAddress", local),
-                ("RemoteAddress", f"IPV4/TCP/{session.peer}"),
-            ],
-        )
+    def security_event(self, name: str, session: AmiSession, account: str, extra: list[tuple[str, str]]) -> None:
+        """A security-class event about `session`, fields in Asterisk's order (ami-06)."""
+        now = _event_tv(self.pbx.clock.now())
+        account_field = [("AccountID", account)]
+        fields = [
+            ("EventTV", now),
+            ("Severity", "Informational" if name == "SuccessfulAuth" else "Error"),
+            ("Service", "AMI"),
+            ("EventVersion", "2" if name == "InvalidPassword" else "1"),
+            *([] if name == "RequestBadFormat" else account_field),
+            ("SessionID", hex(id(session))),
+            ("LocalAddress", f"IPV4/TCP/{self.host}/{self.port}"),
+            ("RemoteAddress", f"IPV4/TCP/{session.peer}"),
+            *extra,
+            ("SessionTV", _event_tv(session.login_time)),
+            *(account_field if name == "RequestBadFormat" else []),
+        ]
+        self.pbx.bus.emit(name, "security", fields)
+
+
+def _event_tv(epoch: float) -> str:
+    """`2026-11-23T12:59:03.442+0000`, the time format of security events."""
+    moment = dt.datetime.fromtimestamp(epoch, dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"

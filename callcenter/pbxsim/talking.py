@@ -14,8 +14,9 @@ from callcenter.pbxsim.channels import Channel
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.call import Call
-    from callcenter.pbxsim.queueing import QueueStay, RingLeg
+    from callcenter.pbxsim.queueing import QueueStay
     from callcenter.pbxsim.queues import QueueMember
+    from callcenter.pbxsim.ringing import RingLeg
 
 DEFAULT_TALK = 600.0
 
@@ -33,7 +34,8 @@ async def talk(call: Call, stay: QueueStay, leg: RingLeg) -> str | None:
     elif spec.patience is not None:
         call.set_caller_deadline(None if spec.hold is None else call.hangup_at)
     agent_done = connected + agent_talk
-    transfer_at = connected + spec.transfer_after if spec.transfer_after is not None else float("inf")
+    once = spec.transfer_after is not None and call.truth.transferred_to is None
+    transfer_at = connected + (spec.transfer_after or 0.0) if once else float("inf")
     ev, a2 = call.ev, leg.pair.two
     ev.newexten(a2, 6, "Wait", f"{agent_talk:g}")
     while True:
@@ -62,8 +64,7 @@ def _act(call: Call, stay: QueueStay, leg: RingLeg, connected: float, command: t
     if kind == "restart":
         for ch in call.channels():
             ev.soft_hangup_request(ch, 4)
-        call.truth.hangup_by = "system"
-        _caller_hangs_up(call, stay, leg, connected, system=True)
+        _restart_teardown(call, stay, leg, connected)
         raise CallEnded
     if kind == "hangup":
         channel = command[1]
@@ -74,7 +75,7 @@ def _act(call: Call, stay: QueueStay, leg: RingLeg, connected: float, command: t
         else:
             ev.hangup_request(one, 16)
             call.truth.hangup_by = "system"
-            _caller_hangs_up(call, stay, leg, connected, system=True)
+            _caller_hangs_up(call, stay, leg, connected, system=True, over_ami=True)
         raise CallEnded
     if kind == "blindtransfer":
         _, context, exten, transferer = command
@@ -100,17 +101,25 @@ def _talk_variable(call: Call) -> float:
     return DEFAULT_TALK
 
 
-def _complete(call: Call, stay: QueueStay, member: QueueMember, dest: Channel, reason: str, connected: float) -> None:
-    """AgentComplete and the member's counters; the agent enters wrap-up."""
+def _complete(
+    call: Call, stay: QueueStay, member: QueueMember, dest: Channel | None, reason: str, connected: float,
+    *, with_caller: bool = True,
+) -> None:  # fmt: skip
+    """AgentComplete and the member's counters; the agent enters wrap-up.
+
+    Asterisk leaves out the caller's snapshot when the caller channel was hung up over AMI, and the
+    agent's too when the member has meanwhile been removed from the queue (ami-05): such an
+    AgentComplete carries no Linkedid at all.
+    """
     pbx, one, queue = call.pbx, call.customer.one, stay.queue
     now = call.clock.now()
-    hold, talk_time = round(call.truth.wait_seconds), round(now - connected)
+    hold, talk_time = round(connected - stay.joined), round(now - connected)
     call.ev.bus.emit(
         "AgentComplete",
         "agent",
         [
-            *one.snapshot(),
-            *dest.snapshot("Dest"),
+            *(one.snapshot() if with_caller else []),
+            *(dest.snapshot("Dest") if dest is not None else []),
             ("Queue", queue.name),
             ("Interface", member.agent.interface),
             ("MemberName", member.agent.name),
@@ -140,7 +149,9 @@ def _complete(call: Call, stay: QueueStay, member: QueueMember, dest: Channel, r
     member.agent.wrapup_until = now + queue.config.wrapuptime
     if call.truth.outcome != "transferred":
         call.truth.outcome = "handled"
-    call.truth.talk_seconds = round(now - connected, 3)
+        call.truth.talk_seconds = round(now - connected, 3)
+    elif reason == "transfer":
+        call.truth.talk_seconds = round(now - connected, 3)
     pbx.queueing.distribute()
 
 
@@ -153,13 +164,17 @@ def _end_caller_legs_after_bridge(call: Call, *, talk_seconds: float) -> None:
     ev.varset(one, "DIALEDTIME_MS", str(int(dialed * 1000)))
 
 
-def _caller_hangs_up(call: Call, stay: QueueStay, leg: RingLeg, connected: float, *, system: bool = False) -> None:
+def _caller_hangs_up(
+    call: Call, stay: QueueStay, leg: RingLeg, connected: float, *, system: bool = False, over_ami: bool = False
+) -> None:
     ev, one, two, bridge = call.ev, call.customer.one, call.customer.two, call.bridge
     a1, a2 = leg.pair.one, leg.pair.two
     assert bridge is not None
     call.stop_customer()
     call.truth.hangup_by = "system" if system else "caller"
-    _complete(call, stay, leg.member, a1, "caller", connected)
+    still_member = leg.member in stay.queue.members
+    dest = a1 if not over_ami or still_member else None
+    _complete(call, stay, leg.member, dest, "caller", connected, with_caller=not over_ami)
     ev.hangup(two, 16)
     ev.varset(one, "BRIDGEPEER", "")
     ev.varset(a1, "BRIDGEPEER", "")
@@ -176,6 +191,34 @@ def _caller_hangs_up(call: Call, stay: QueueStay, leg: RingLeg, connected: float
     ev.hangup(a2, 16)
     ev.device_state(leg.member.agent.device, "NOT_INUSE")
     call.pbx.member_status(leg.member.agent)
+
+
+def _restart_teardown(call: Call, stay: QueueStay, leg: RingLeg, connected: float) -> None:
+    """Order of ami-08: the agent's dialplan half goes first, then the caller, then the agent's bridge leg."""
+    ev, one, two, bridge = call.ev, call.customer.one, call.customer.two, call.bridge
+    a1, a2 = leg.pair.one, leg.pair.two
+    assert bridge is not None
+    call.stop_customer()
+    call.truth.hangup_by = "system"
+    _complete(call, stay, leg.member, a1, "caller", connected)
+    talk_seconds = call.clock.now() - connected
+    ev.soft_hangup_request(a2, 16)
+    ev.hangup_request(a1, 0)
+    ev.hangup(a2, 0)
+    ev.varset(one, "BRIDGEPEER", "")
+    ev.varset(a1, "BRIDGEPEER", "")
+    ev.bridge_leave(bridge, one)
+    _end_caller_legs_after_bridge(call, talk_seconds=talk_seconds)
+    ev.soft_hangup_request(one, 16)
+    ev.hangup_request(two, 16)
+    ev.soft_hangup_request(two, 16)
+    ev.hangup(two, 16)
+    ev.hangup(one, 16)
+    ev.bridge_leave(bridge, a1)
+    ev.hangup(a1, 16)
+    ev.device_state(leg.member.agent.device, "NOT_INUSE")
+    call.pbx.member_status(leg.member.agent)
+    ev.bridge_destroy(bridge)
 
 
 def _agent_hangs_up(call: Call, stay: QueueStay, leg: RingLeg, connected: float) -> None:

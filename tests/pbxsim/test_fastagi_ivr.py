@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from callcenter.pbxsim.clock import accelerated
+from callcenter.pbxsim.clock import VirtualClock
 from callcenter.pbxsim.config import PbxConfig
 from callcenter.pbxsim.fastagi_ivr import FastAgiIvr
 from callcenter.pbxsim.simulator import PbxSimulator
@@ -43,7 +43,7 @@ async def agi_setup() -> AsyncIterator[tuple[PbxSimulator, MenuRecorder]]:
     server = AgiServer({"main-menu": menu}, port=0)
     await server.start()
     config = PbxConfig(agi_url=f"agi://127.0.0.1:{server.port}")
-    sim = PbxSimulator(config, clock=accelerated(20.0), ivr=FastAgiIvr("127.0.0.1", server.port))
+    sim = PbxSimulator(config, clock=VirtualClock(), ivr=FastAgiIvr("127.0.0.1", server.port))
     await sim.start()
     yield sim, menu
     await sim.stop()
@@ -66,6 +66,7 @@ async def test_call_runs_the_ivr_of_the_fastagi_server(agi_setup: tuple[PbxSimul
     join = await client.wait_for(lambda m: m.name == "QueueCallerJoin", within=10)
     assert join["Queue"] == "sales"  # the server's choice, from the digit the simulated caller pressed
     await eventually(lambda: len(sim.pbx.finished) == 1)
+    await client.action("Ping", action_id="sync")
     seen = menu.sessions[0]
     env = seen["env"]
     assert env.channel == join["Channel"] and env.uniqueid == join["Uniqueid"]
@@ -90,6 +91,7 @@ async def test_caller_hanging_up_mid_prompt_reaches_the_server(agi_setup: tuple[
     await client.action("Login", {"Username": "callcenter", "Secret": "lab-secret"}, action_id="l")
     await originate(client, "Olga", "+15551232058", ["CHOICE=1", "CUSTMODE=hangup-mid-prompt"], "o2")
     await eventually(lambda: len(sim.pbx.finished) == 1)
+    await client.action("Ping", action_id="sync")  # every event of the call has arrived before the reply
     await eventually(lambda: bool(menu.sessions) and menu.sessions[0].get("hung_up") is True)
     ends = [(m["Command"], m["Result"]) for m in client.messages if m.name == "AGIExecEnd"]
     assert ends[2] == ('STREAM FILE vm-options "123"', "Failure")
@@ -99,7 +101,7 @@ async def test_caller_hanging_up_mid_prompt_reaches_the_server(agi_setup: tuple[
 
 
 async def test_unreachable_fastagi_server_sends_the_call_to_goodbye() -> None:
-    sim = PbxSimulator(clock=accelerated(20.0), ivr=FastAgiIvr("127.0.0.1", 1, connect_timeout=1.0))
+    sim = PbxSimulator(clock=VirtualClock(), ivr=FastAgiIvr("127.0.0.1", 1, connect_timeout=1.0))
     await sim.start()
     try:
         client = await RawAmiClient().connect(sim.ami_port)
