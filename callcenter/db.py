@@ -57,6 +57,9 @@ def string_enum(cls: type[enum.Enum], length: int = 16) -> Enum:
     return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
+JSON_TYPES = (JSON,)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON, list[str]: JSON}

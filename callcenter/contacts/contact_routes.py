@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
 
 from callcenter.api.deps import CurrentActor, RegionDep, SessionDep, after_id_cursor
 from callcenter.contacts import repository, service
@@ -19,6 +18,7 @@ from callcenter.contacts.schemas import (
     NoteCreate,
     NoteOut,
     Page,
+    UtcDatetime,
 )
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
@@ -45,8 +45,8 @@ async def list_contacts(
     queue: Annotated[str | None, Query(max_length=80)] = None,
     agent_id: int | None = None,
     outcome: Annotated[str | None, Query(max_length=32)] = None,
-    started_from: AwareDatetime | None = None,
-    started_to: AwareDatetime | None = None,
+    started_from: UtcDatetime | None = None,
+    started_to: UtcDatetime | None = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[ContactOut]:

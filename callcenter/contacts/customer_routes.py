@@ -9,9 +9,6 @@ from fastapi import APIRouter, Query, status
 from callcenter.api.deps import CurrentActor, RegionDep, SessionDep, SupervisorUser, after_id_cursor
 from callcenter.contacts import service
 from callcenter.contacts.schemas import (
-    CallbackOut,
-    CaseOut,
-    ContactWithNotes,
     CustomerCreate,
     CustomerHistory,
     CustomerOut,
@@ -117,22 +114,5 @@ async def customer_history(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CustomerHistory:
     """Every contact on every channel, newest first, with notes, open cases and pending callbacks."""
-    history = await service.customer_history(session, customer_id=customer_id, actor=actor, limit=limit, cursor=cursor)
-    contacts = []
-    for contact in history.contacts:
-        item = ContactWithNotes.model_validate(contact)
-        item.notes = [NoteOut.model_validate(n) for n in history.notes.get(contact.id, [])]
-        contacts.append(item)
-    cases = []
-    for case in history.open_cases:
-        out = CaseOut.model_validate(case)
-        out.contact_ids = history.case_contacts.get(case.id, [])
-        cases.append(out)
-    return CustomerHistory(
-        customer=customer_out(history.view),
-        contacts=contacts,
-        customer_notes=[NoteOut.model_validate(n) for n in history.customer_notes],
-        open_cases=cases,
-        pending_callbacks=[CallbackOut.model_validate(c) for c in history.pending_callbacks],
-        next_cursor=history.next_cursor,
-    )
+    document = await service.customer_history(session, customer_id=customer_id, actor=actor, limit=limit, cursor=cursor)
+    return CustomerHistory.model_validate(document)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -191,26 +191,6 @@ async def notes_of_contacts(
     for note in await session.scalars(query.order_by(Note.id)):
         found[note.contact_id].append(note)
     return found
-
-
-async def customer_notes(
-    session: AsyncSession, customer_id: int, *, private_reader: int | None, limit: int = 20
-) -> list[Note]:
-    """The customer's notes that belong to no single contact, newest first."""
-    query = select(Note).where(Note.customer_id == customer_id, Note.contact_id.is_(None))
-    query = _visible(query, private_reader).order_by(Note.created_at.desc(), Note.id.desc()).limit(limit)
-    return list(await session.scalars(query))
-
-
-async def history_contacts(
-    session: AsyncSession, customer_id: int, *, before: tuple[datetime, int] | None, limit: int
-) -> list[Contact]:
-    """A customer's contacts on every channel, newest first; served by ix_contacts_customer_history."""
-    query = select(Contact).where(Contact.customer_id == customer_id)
-    if before is not None:
-        query = query.where(tuple_(Contact.started_at, Contact.id) < tuple_(*before))
-    query = query.order_by(Contact.started_at.desc(), Contact.id.desc()).limit(limit)
-    return list(await session.scalars(query))
 
 
 async def record_audit(

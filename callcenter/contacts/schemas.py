@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from callcenter.contacts.models import CallbackStatus, CaseStatus, Channel, Direction, IdentityKind
 
 T = TypeVar("T")
+
+# Any offset is accepted; everything is stored and answered in UTC.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
 
 
 class Strict(BaseModel):
@@ -76,7 +79,7 @@ class MergeResult(BaseModel):
 
 
 class ContactEventIn(Strict):
-    at: AwareDatetime
+    at: UtcDatetime
     type: str = Field(min_length=1, max_length=64)
     data: dict[str, Any] = Field(default_factory=dict)
 
@@ -99,9 +102,9 @@ class ContactCreate(Strict):
     identity: IdentityIn | None = Field(None, description="Phone, e-mail or account to match the customer by.")
     customer_name: str | None = Field(None, max_length=200, description="Name for a customer created here.")
     address: str | None = Field(None, max_length=320)
-    started_at: AwareDatetime | None = None
-    answered_at: AwareDatetime | None = None
-    ended_at: AwareDatetime | None = None
+    started_at: UtcDatetime | None = None
+    answered_at: UtcDatetime | None = None
+    ended_at: UtcDatetime | None = None
     queue: str | None = Field(None, max_length=80)
     agent_id: int | None = None
     agent_name: str | None = Field(None, max_length=200)
@@ -195,7 +198,7 @@ class CaseCreate(Strict):
     customer_id: int
     subject: str = Field(min_length=1, max_length=300)
     owner_id: int | None = Field(None, description="Defaults to the agent who creates the case.")
-    reply_due_at: AwareDatetime | None = None
+    reply_due_at: UtcDatetime | None = None
     priority: int = Field(3, ge=1, le=5)
     contact_ids: list[int] = Field(default_factory=list, max_length=100)
 
@@ -204,7 +207,7 @@ class CaseUpdate(Strict):
     subject: str | None = Field(None, min_length=1, max_length=300)
     status: CaseStatus | None = None
     owner_id: int | None = None
-    reply_due_at: AwareDatetime | None = None
+    reply_due_at: UtcDatetime | None = None
     priority: int | None = Field(None, ge=1, le=5)
 
 
@@ -229,8 +232,8 @@ class CaseOut(Out):
 class CallbackCreate(Strict):
     customer_id: int
     number: str = Field(min_length=3, max_length=40)
-    window_start: AwareDatetime
-    window_end: AwareDatetime
+    window_start: UtcDatetime
+    window_end: UtcDatetime
     assigned_agent_id: int | None = None
     queue: str | None = Field(None, max_length=80)
     reason: str | None = Field(None, max_length=300)
@@ -246,8 +249,8 @@ class CallbackCreate(Strict):
 class CallbackUpdate(Strict):
     status: CallbackStatus | None = None
     assigned_agent_id: int | None = None
-    window_start: AwareDatetime | None = None
-    window_end: AwareDatetime | None = None
+    window_start: UtcDatetime | None = None
+    window_end: UtcDatetime | None = None
 
 
 class CallbackOut(Out):

@@ -8,10 +8,12 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from callcenter.contacts import repository, work_repository
+from callcenter.contacts import repository
+from callcenter.contacts.hot_reads import read_history
 from callcenter.contacts.identities import normalize_identity
 from callcenter.contacts.models import Channel, Contact, ContactEvent, Customer, Identity, IdentityKind, Note
 from callcenter.contacts.schemas import (
@@ -263,39 +265,26 @@ def decode_history_cursor(cursor: str) -> tuple[datetime, int]:
         raise InvalidInput("cursor is not one this API returned") from None
 
 
-@dataclass
-class History:
-    view: CustomerView
-    contacts: list[Contact]
-    notes: dict[int, list[Note]]
-    customer_notes: list[Note]
-    open_cases: list
-    case_contacts: dict[int, list[int]]
-    pending_callbacks: list
-    next_cursor: str | None
-
-
 async def customer_history(
-    session: AsyncSession, *, customer_id: int, actor: Actor, limit: int = 50, cursor: str | None = None
-) -> History:
+    db: AsyncSession | AsyncConnection, *, customer_id: int, actor: Actor, limit: int = 50, cursor: str | None = None
+) -> dict[str, Any]:
     """Every contact of the customer across channels, newest first, with notes, open cases and callbacks.
 
-    A merged customer's history is its target's. Each read below uses an index led by customer_id
-    (or contact_id for the notes), so the cost does not grow with the size of the repository.
+    One statement (see hot_reads); a merged customer's history is its target's. ``db`` may be
+    a session or a connection held open for hot reads such as the screen-pop.
     """
-    customer = await require_customer(session, customer_id)
     before = decode_history_cursor(cursor) if cursor else None
-    contacts = await repository.history_contacts(session, customer.id, before=before, limit=limit + 1)
-    next_cursor = None
-    if len(contacts) > limit:
-        contacts = contacts[:limit]
-        next_cursor = encode_history_cursor(contacts[-1].started_at, contacts[-1].id)
     reader = actor.private_note_filter
-    notes = await repository.notes_of_contacts(session, [c.id for c in contacts], private_reader=reader)
-    customer_notes = [] if before else await repository.customer_notes(session, customer.id, private_reader=reader)
-    cases = await work_repository.open_cases_of(session, customer.id)
-    case_contacts = await work_repository.contact_ids_of_cases(session, [c.id for c in cases])
-    callbacks = await work_repository.pending_callbacks_of(session, customer.id)
-    return History(
-        await _view(session, customer), contacts, notes, customer_notes, cases, case_contacts, callbacks, next_cursor
-    )
+    document = await read_history(db, customer_id=customer_id, viewer_id=reader, limit=limit + 1, before=before)
+    if document is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    if document["customer"]["merged_into_id"] is not None and isinstance(db, AsyncSession):
+        target = await require_customer(db, customer_id)
+        document = await read_history(db, customer_id=target.id, viewer_id=reader, limit=limit + 1, before=before)
+        assert document is not None
+    contacts = document["contacts"]
+    document["next_cursor"] = None
+    if len(contacts) > limit:
+        del contacts[limit:]
+        document["next_cursor"] = encode_history_cursor(contacts[-1]["started_at"], contacts[-1]["id"])
+    return document

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.contacts.models import (
-    OPEN_CASE_STATUSES,
     Callback,
     CallbackStatus,
     Case,
@@ -78,11 +77,6 @@ async def list_cases(
     return list(await session.scalars(query.limit(limit)))
 
 
-async def open_cases_of(session: AsyncSession, customer_id: int) -> list[Case]:
-    query = select(Case).where(Case.customer_id == customer_id, Case.status.in_(OPEN_CASE_STATUSES))
-    return list(await session.scalars(query.order_by(Case.reply_due_at, Case.id)))
-
-
 async def add_callback(session: AsyncSession, callback: Callback) -> Callback:
     session.add(callback)
     await session.flush()
@@ -116,8 +110,3 @@ async def list_callbacks(
     if after_id is not None:
         query = query.where(Callback.id > after_id)
     return list(await session.scalars(query.order_by(Callback.window_start, Callback.id).limit(limit)))
-
-
-async def pending_callbacks_of(session: AsyncSession, customer_id: int) -> list[Callback]:
-    query = select(Callback).where(Callback.customer_id == customer_id, Callback.status == CallbackStatus.PENDING)
-    return list(await session.scalars(query.order_by(Callback.window_start, Callback.id)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.api.deps import CurrentActor, RegionDep, SessionDep, after_id_cursor
@@ -20,6 +19,7 @@ from callcenter.contacts.schemas import (
     CaseOut,
     CaseUpdate,
     Page,
+    UtcDatetime,
 )
 
 cases_router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -54,7 +54,7 @@ async def list_cases(
     customer_id: int | None = None,
     status: CaseStatus | None = None,
     open_only: Annotated[bool, Query(description="Only open and pending cases")] = False,
-    due_before: Annotated[AwareDatetime | None, Query(description="Reply deadline before; soonest first")] = None,
+    due_before: Annotated[UtcDatetime | None, Query(description="Reply deadline before; soonest first")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[CaseOut]:
@@ -111,7 +111,7 @@ async def list_callbacks(
     agent_id: int | None = None,
     customer_id: int | None = None,
     status: CallbackStatus | None = None,
-    due_before: Annotated[AwareDatetime | None, Query(description="Window starting before")] = None,
+    due_before: Annotated[UtcDatetime | None, Query(description="Window starting before")] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[CallbackOut]:

@@ -15,19 +15,30 @@ async def _create(client: httpx.AsyncClient, team: Team, **body) -> dict:
 
 async def test_create_get_and_update_a_customer(client: httpx.AsyncClient, team: Team) -> None:
     created = await _create(
-        client, team, display_name="Alice Martin", segment="vip", value_score=900, language="fr",
+        client,
+        team,
+        display_name="Alice Martin",
+        segment="vip",
+        value_score=900,
+        language="fr",
         consents={"marketing": False, "recording": True},
         identities=[{"kind": "phone", "value": "(555) 123-0001"}, {"kind": "email", "value": "Alice@Example.com"}],
     )
     assert {(i["kind"], i["value"]) for i in created["identities"]} == {
-        ("phone", "+15551230001"), ("email", "alice@example.com")}
+        ("phone", "+15551230001"),
+        ("email", "alice@example.com"),
+    }
     fetched = (await client.get(f"/api/customers/{created['id']}", headers=team.agent.headers)).json()
     assert fetched == created
-    response = await client.patch(f"/api/customers/{created['id']}", json={"segment": "gold", "value_score": 50},
-                                  headers=team.agent.headers)
+    response = await client.patch(
+        f"/api/customers/{created['id']}", json={"segment": "gold", "value_score": 50}, headers=team.agent.headers
+    )
     assert response.status_code == 200
     assert (response.json()["segment"], response.json()["value_score"], response.json()["language"]) == (
-        "gold", 50, "fr")
+        "gold",
+        50,
+        "fr",
+    )
 
 
 async def test_search_by_phone_written_in_any_common_format(client: httpx.AsyncClient, team: Team) -> None:
@@ -40,12 +51,17 @@ async def test_search_by_phone_written_in_any_common_format(client: httpx.AsyncC
 
 
 async def test_search_by_name_email_and_account(client: httpx.AsyncClient, team: Team) -> None:
-    carol = await _create(client, team, display_name="Carol Dupont", identities=[
-        {"kind": "email", "value": "carol@example.org"}, {"kind": "account", "value": "4321"}])
+    carol = await _create(
+        client,
+        team,
+        display_name="Carol Dupont",
+        identities=[{"kind": "email", "value": "carol@example.org"}, {"kind": "account", "value": "4321"}],
+    )
     await _create(client, team, display_name="Dave Martin")
     headers = team.agent.headers
-    assert [c["id"] for c in (await client.get("/api/customers", params={"name": "dupo"}, headers=headers)
-                              ).json()["items"]] == [carol["id"]]
+    assert [
+        c["id"] for c in (await client.get("/api/customers", params={"name": "dupo"}, headers=headers)).json()["items"]
+    ] == [carol["id"]]
     by_email = await client.get("/api/customers", params={"email": "CAROL@example.org"}, headers=headers)
     assert [c["id"] for c in by_email.json()["items"]] == [carol["id"]]
     by_account = await client.get("/api/customers", params={"account": "4321"}, headers=headers)
@@ -74,8 +90,11 @@ async def test_search_needs_a_criterion(client: httpx.AsyncClient, team: Team) -
 
 
 async def test_invalid_phone_number_is_a_422_naming_the_value(client: httpx.AsyncClient, team: Team) -> None:
-    response = await client.post("/api/customers", headers=team.agent.headers,
-                                 json={"display_name": "X", "identities": [{"kind": "phone", "value": "call me"}]})
+    response = await client.post(
+        "/api/customers",
+        headers=team.agent.headers,
+        json={"display_name": "X", "identities": [{"kind": "phone", "value": "call me"}]},
+    )
     assert response.status_code == 422
     assert "'call me' is not a phone number" in response.json()["detail"]
 
@@ -84,10 +103,17 @@ async def test_duplicate_identity_is_a_conflict_and_nothing_is_half_written(
     client: httpx.AsyncClient, team: Team
 ) -> None:
     first = await _create(client, team, display_name="First", identities=[{"kind": "phone", "value": "+15551230001"}])
-    response = await client.post("/api/customers", headers=team.agent.headers, json={
-        "display_name": "Second",
-        "identities": [{"kind": "email", "value": "second@example.com"}, {"kind": "phone", "value": "555-123-0001"}],
-    })
+    response = await client.post(
+        "/api/customers",
+        headers=team.agent.headers,
+        json={
+            "display_name": "Second",
+            "identities": [
+                {"kind": "email", "value": "second@example.com"},
+                {"kind": "phone", "value": "555-123-0001"},
+            ],
+        },
+    )
     assert response.status_code == 409
     assert f"already belongs to customer {first['id']}" in response.json()["detail"]
     # The customer and its first identity were rolled back with the request.
@@ -99,16 +125,25 @@ async def test_duplicate_identity_is_a_conflict_and_nothing_is_half_written(
 
 async def test_add_identity_to_existing_customer(client: httpx.AsyncClient, team: Team) -> None:
     customer = await _create(client, team, display_name="Eve")
-    response = await client.post(f"/api/customers/{customer['id']}/identities", headers=team.agent.headers,
-                                 json={"kind": "external", "value": "crm:88"})
+    response = await client.post(
+        f"/api/customers/{customer['id']}/identities",
+        headers=team.agent.headers,
+        json={"kind": "external", "value": "crm:88"},
+    )
     assert response.status_code == 201
-    assert response.json()["identities"][0] == {"id": response.json()["identities"][0]["id"], "kind": "external",
-                                               "value": "crm:88"}
+    assert response.json()["identities"][0] == {
+        "id": response.json()["identities"][0]["id"],
+        "kind": "external",
+        "value": "crm:88",
+    }
 
 
 async def test_unknown_customer_is_404(client: httpx.AsyncClient, team: Team) -> None:
-    for method, path, body in [("GET", "/api/customers/999", None), ("PATCH", "/api/customers/999", {"segment": "x"}),
-                               ("GET", "/api/customers/999/history", None)]:
+    for method, path, body in [
+        ("GET", "/api/customers/999", None),
+        ("PATCH", "/api/customers/999", {"segment": "x"}),
+        ("GET", "/api/customers/999/history", None),
+    ]:
         response = await client.request(method, path, json=body, headers=team.agent.headers)
         assert response.status_code == 404, path
         assert response.json()["detail"] == "no customer with id 999"
@@ -123,15 +158,17 @@ async def test_malformed_bodies_are_422_with_the_field_named(client: httpx.Async
         (b'{"display_name": "X", "identities": [{"kind": "fax", "value": "1"}]}', "body.identities.0.kind"),
     ]
     for raw, expected in cases:
-        response = await client.post("/api/customers", content=raw,
-                                     headers=team.agent.headers | {"content-type": "application/json"})
+        response = await client.post(
+            "/api/customers", content=raw, headers=team.agent.headers | {"content-type": "application/json"}
+        )
         assert response.status_code == 422, raw
         assert expected in response.json()["detail"], response.json()
 
 
 async def test_null_for_a_required_field_on_update_is_refused(client: httpx.AsyncClient, team: Team) -> None:
     customer = await _create(client, team, display_name="Fay")
-    response = await client.patch(f"/api/customers/{customer['id']}", json={"display_name": None},
-                                  headers=team.agent.headers)
+    response = await client.patch(
+        f"/api/customers/{customer['id']}", json={"display_name": None}, headers=team.agent.headers
+    )
     assert response.status_code == 422
     assert response.json()["detail"] == "display_name cannot be null"
