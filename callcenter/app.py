@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +18,9 @@ from callcenter.config import Settings
 from callcenter.contacts import contact_routes, customer_routes, work_routes
 from callcenter.db import create_engine, create_sessionmaker
 from callcenter.runtime import Runtime
+from callcenter.supervision import routes as supervision_routes
+from callcenter.supervision.service import Supervision
+from callcenter.supervision.tasks import run_alert_checks
 from callcenter.users import routes as user_routes
 
 
@@ -26,16 +31,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
-        app.state.runtime = Runtime(
+        runtime = app.state.runtime = Runtime(
             settings=settings,
             engine=engine,
             sessions=create_sessionmaker(engine),
             secret=settings.resolved_secret(),
             login_limiter=MovingWindowRateLimiter(MemoryStorage()),
+            supervision=Supervision(settings.metrics),
         )
+        checks = asyncio.create_task(run_alert_checks(runtime.supervision, runtime.sessions))
         try:
             yield
         finally:
+            checks.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await checks
             await engine.dispose()
 
     app = FastAPI(
@@ -53,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contact_routes.router,
         work_routes.cases_router,
         work_routes.callbacks_router,
+        supervision_routes.router,
     ):
         app.include_router(router)
     return app
