@@ -8,8 +8,8 @@ websocket clients (the realtime hub) and screen-pop latency (the screen-pop path
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -33,11 +33,12 @@ QUEUE_GAUGES = {
 class LiveCollector(Collector):
     """Reads the live metrics on every scrape."""
 
-    def __init__(self, live: LiveMetrics) -> None:
+    def __init__(self, live: LiveMetrics, clock: Callable[[], datetime]) -> None:
         self.live = live
+        self.clock = clock
 
     def collect(self) -> Iterator[Metric]:
-        snapshot = self.live.snapshot(datetime.now(UTC))
+        snapshot = self.live.snapshot(self.clock())
         waiting = GaugeMetricFamily(
             "callcenter_queue_calls_waiting", "Callers waiting in the queue now.", labels=["queue"]
         )
@@ -78,9 +79,9 @@ class LiveCollector(Collector):
 class PrometheusMetrics:
     """The app's registry and the instruments other parts set."""
 
-    def __init__(self, live: LiveMetrics) -> None:
+    def __init__(self, live: LiveMetrics, clock: Callable[[], datetime]) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.registry.register(LiveCollector(live))
+        self.registry.register(LiveCollector(live, clock))
         self.contacts_recorded = Counter(
             "callcenter_contacts_recorded", "Contacts written to the repository.", ["channel"], registry=self.registry
         )

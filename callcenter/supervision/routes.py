@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -94,7 +94,8 @@ async def agent_report(
 @router.get("/api/metrics/live")
 async def live_figures(request: Request, _user: SupervisorUser) -> dict[str, Any]:
     """Today's queue and agent figures as they are now."""
-    return supervision(request).live.snapshot(datetime.now(UTC))
+    parts = supervision(request)
+    return parts.live.snapshot(parts.clock())
 
 
 @router.get("/api/alerts")
@@ -114,7 +115,8 @@ async def acknowledge_alert(
 ) -> dict[str, Any]:
     """The signed-in supervisor has seen the alert; written to the audit trail."""
     try:
-        change = supervision(request).alerts.acknowledge(alert_id, user.display_name, datetime.now(UTC))
+        parts = supervision(request)
+        change = parts.alerts.acknowledge(alert_id, user.display_name, parts.clock())
     except UnknownAlert as exc:
         raise NotFound(str(exc)) from exc
     except AlreadyAcknowledged as exc:

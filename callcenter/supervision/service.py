@@ -6,6 +6,7 @@ re-evaluates the queue alerts (the app calls it every second).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from callcenter.config import MetricsSettings, QueueMetricsSettings
@@ -36,7 +37,8 @@ def rules_from_settings(settings: MetricsSettings) -> MetricsRules:
 class Supervision:
     """Live metrics, alerts and Prometheus instruments of one app."""
 
-    def __init__(self, settings: MetricsSettings) -> None:
+    def __init__(self, settings: MetricsSettings, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.clock = clock or _utcnow
         self.rules = rules_from_settings(settings)
         self.live = LiveMetrics(self.rules)
         self.alerts = AlertBook(
@@ -45,7 +47,7 @@ class Supervision:
                 min_offered_for_service_level=settings.min_offered_for_service_level_alert,
             )
         )
-        self.prometheus = PrometheusMetrics(self.live)
+        self.prometheus = PrometheusMetrics(self.live, lambda: self.clock())
 
     def apply(self, item: LiveInput) -> bool:
         """Count one call event, agent event or finished call."""
@@ -53,10 +55,14 @@ class Supervision:
 
     def check(self, now: datetime | None = None) -> list[AlertChange]:
         """Re-evaluate the queue alerts against the live figures."""
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         return self.alerts.observe_queues(self.live.snapshot(now)["queues"], now)
 
     def ami_link(self, server: str, up: bool, now: datetime | None = None) -> list[AlertChange]:
         """Record the AMI link state of ``server`` (gauge and alert)."""
         self.prometheus.ami_connected.labels(server=server).set(1 if up else 0)
-        return self.alerts.ami_link(server, up, now or datetime.now(UTC))
+        return self.alerts.ami_link(server, up, now or self.clock())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,7 +24,7 @@ async def run_alert_checks(
     """Check the queue alerts every ``every`` seconds and the case deadlines every ``cases_every``."""
     since_cases = cases_every
     while True:
-        now = datetime.now(UTC)
+        now = supervision.clock()
         supervision.check(now)
         if since_cases >= cases_every:
             since_cases = 0.0
