@@ -6,6 +6,8 @@ import asyncio
 
 from callcenter.calls.events import CallQueued
 from callcenter.metrics import MetricsRules, QueueRules
+from callcenter.metrics.definitions import Interval
+from callcenter.metrics.reports import StoredCall, StoredEvent, build_report
 from callcenter.pbxsim.truth import CallSpec
 from tests.metrics.simulated import SimulatedCentre
 
@@ -13,9 +15,9 @@ A1001, A1002, A1003 = (f"Local/agent{n}@agents/n" for n in (1001, 1002, 1003))
 RULES = MetricsRules(queues={"support": QueueRules(service_level_seconds=20, short_abandon_seconds=5)})
 
 
-def caller(n: int, **behaviour) -> CallSpec:
-    # choice 1 = support in the lab IVR; hold 300 = the caller stays until the agent hangs up.
-    return CallSpec(caller_num=f"+1555000000{n}", caller_name=f"Caller {n}", choice="1", hold=300, **behaviour)
+def caller(n: int, choice: str = "1", **behaviour) -> CallSpec:
+    # choice 1 = support, 2 = sales in the lab IVR; hold 300 = the caller stays until the agent hangs up.
+    return CallSpec(caller_num=f"+1555000000{n}", caller_name=f"Caller {n}", choice=choice, hold=300, **behaviour)
 
 
 async def test_four_calls_in_support_give_the_hand_computed_kpis() -> None:
@@ -94,3 +96,53 @@ async def test_switching_short_abandons_into_the_denominator() -> None:
     # Short abandons counted: 1 answered within 20 s / 2 offered = 50 % (excluded it would be 100 %).
     assert support["short_abandoned"] == 1
     assert support["service_level"] == 50.0
+
+
+async def test_report_of_the_stored_calls_equals_the_live_figures() -> None:
+    centre = SimulatedCentre(RULES, wrapup={"support": 5, "sales": 5})
+    try:
+        # Overlapping traffic in both queues: answered, abandoned while ringing, short abandons.
+        specs = [
+            caller(1, talk=7),
+            caller(2, talk=4, choice="2"),
+            caller(3, patience=1),
+            caller(4, talk=5, choice="2"),
+            caller(5, patience=9, choice="2"),
+            caller(6, talk=3),
+        ]
+        for spec in specs:
+            centre.pbx.originate(spec)
+            await centre.sleep(0.7)
+        await centre.until(lambda: len(centre.pbx.finished) == len(specs))
+        await centre.sleep(6)
+        centre.tick()
+    finally:
+        await centre.close()
+    assert len(centre.summaries) == len(specs)
+    # What the recorder stores of each call: the row's handle times and the timeline.
+    stored = [
+        StoredCall(
+            key=s.key,
+            queue=s.queue,
+            agent_name=s.agent_name,
+            answered_at=s.answered_at,
+            talk_seconds=s.talk_seconds,
+            hold_seconds=s.hold_seconds,
+            wrapup_seconds=s.wrapup_seconds,
+            events=[StoredEvent(e.type, e.at, e.data()) for e in s.timeline],
+        )
+        for s in centre.summaries
+    ]
+    day = centre.now().date()
+    report = build_report(stored, RULES, Interval.DAY, day, day)
+    snapshot = centre.live.snapshot(centre.now())
+    for row in report.queue_rows():
+        live = next(q for q in snapshot["queues"] if q["queue"] == row["queue"])
+        assert {k: v for k, v in row.items() if k in live} == {k: live[k] for k in row if k in live}
+    assert sum(r["offered"] for r in report.queue_rows()) == len(specs)
+    live_agents = {a["interface"]: a for a in snapshot["agents"]}
+    for row in report.agent_rows():
+        for figure in ("calls_handled", "talk_seconds", "wrapup_seconds", "aht_seconds"):
+            assert row[figure] == live_agents[row["agent_interface"]][figure]
+    quarter = build_report(stored, RULES, Interval.QUARTER, day, day)
+    assert sum(r["answered"] for r in quarter.queue_rows()) == sum(r["answered"] for r in report.queue_rows())
