@@ -75,3 +75,15 @@ def parse_queue_log(lines: Iterable[str]) -> ParsedQueueLog:
         except QueueLogError as exc:
             result.errors.append((number, str(exc)))
     return result
+
+
+def split_at_restart(records: list[QueueLogRecord]) -> tuple[list[QueueLogRecord], list[QueueLogRecord]]:
+    """(older, latest): the records before the last restart (``QUEUESTART``) and those after it.
+
+    Uniqueids restart with Asterisk, so the two parts belong to different boots. Without a
+    restart among ``records`` all of them are the latest.
+    """
+    for index in range(len(records) - 1, -1, -1):
+        if records[index].event == "QUEUESTART":
+            return records[:index], records[index + 1 :]
+    return [], records

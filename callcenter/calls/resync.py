@@ -29,6 +29,10 @@ from callcenter.calls.tracker import CallTracker
 # Asterisk names a channel <technology>/<resource>-<8 hex digits>; without the suffix it is the device.
 _CHANNEL_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
 _AGENT_APPS = frozenset({"AppQueue"})
+# The list items a resync reads (an AMI decoder filtering events must let these through).
+RESYNC_EVENTS = frozenset(
+    {"CoreShowChannel", "CoreShowChannelsComplete", "QueueParams", "QueueMember", "QueueEntry", "QueueStatusComplete"}
+)
 
 
 @dataclass
@@ -59,9 +63,18 @@ def _member_by_device(tracker: CallTracker) -> dict[str, str]:
 
 
 def reconcile(
-    tracker: CallTracker, channels: Iterable[AmiEventLike], queue_status: Iterable[AmiEventLike], now: float
+    tracker: CallTracker,
+    channels: Iterable[AmiEventLike],
+    queue_status: Iterable[AmiEventLike],
+    now: float,
+    *,
+    boot: str | None = None,
 ) -> ResyncResult:
-    """Bring ``tracker`` in line with CoreShowChannel and QueueStatus items received at ``now``."""
+    """Bring ``tracker`` in line with CoreShowChannel and QueueStatus items received at ``now``.
+
+    ``boot`` is the Asterisk boot the lists come from: calls closed blind keep the key of their
+    own boot, calls found up get keys of this one.
+    """
     result = ResyncResult()
     tracker.now = max(tracker.now, now)
     now = tracker.now
@@ -81,6 +94,8 @@ def reconcile(
         if linkedid in up:
             continue
         result.ended_while_blind.append(tracker.close_call(call, now, result.events, reconstructed=True))
+    if boot is not None:
+        tracker.boot = boot
 
     members = _member_by_device(tracker)
     for linkedid, items in up.items():

@@ -129,7 +129,7 @@ class CallTracker(QueueHandlers):
             at = as_float(stamp, at or self.now)
         if at is not None and at > self.now:
             self.now = at
-        out: list[TrackerEvent] = self.agents.tick(self.now) if self.agents._wrapping else []
+        out: list[TrackerEvent] = self.agents.tick(self.now) if self.agents.wrapping else []
         handler(msg, self.now, out)
         return out
 
@@ -208,6 +208,7 @@ class CallTracker(QueueHandlers):
         self._recent_set.add(linkedid)
 
     def emit(self, call: CallState, event: CallEvent, out: list[TrackerEvent]) -> None:
+        """Add ``event`` to the call's timeline and to the events returned to the caller."""
         call.timeline.append(event)
         out.append(event)
 
