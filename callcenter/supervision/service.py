@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from callcenter.config import MetricsSettings, QueueMetricsSettings
+from callcenter.ivr.services import SurveyResult
 from callcenter.metrics.alerts import AlertBook, AlertChange, AlertThresholds
 from callcenter.metrics.definitions import MetricsRules, QueueRules
 from callcenter.metrics.live import LiveInput, LiveMetrics
@@ -57,6 +58,16 @@ class Supervision:
         """Re-evaluate the queue alerts against the live figures."""
         now = now or self.clock()
         return self.alerts.observe_queues(self.live.snapshot(now)["queues"], now)
+
+    async def record_survey(self, result: SurveyResult) -> None:
+        """The IVR's survey port: a low score raises the call-back alert."""
+        self.alerts.survey(
+            low=result.low,
+            scores=result.scores,
+            caller=result.caller_number,
+            linkedid=result.linkedid,
+            at=result.answered_at,
+        )
 
     def ami_link(self, server: str, up: bool, now: datetime | None = None) -> list[AlertChange]:
         """Record the AMI link state of ``server`` (gauge and alert)."""

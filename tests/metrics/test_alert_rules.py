@@ -6,7 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from callcenter.config import MetricsSettings
+from callcenter.ivr.services import SurveyResult
 from callcenter.metrics.alerts import AlertBook, AlertKind, AlertThresholds, AlreadyAcknowledged, OverdueCase
+from callcenter.supervision.service import Supervision
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -81,3 +84,16 @@ def test_overdue_cases_raise_and_clear_with_the_list() -> None:
     book.acknowledge(book.listing()[0].id, "Sue", T0)
     assert book.listing()[0].active
     assert kinds(book.overdue_cases([], T0 + timedelta(minutes=1))) == [("cleared", "case_overdue", "7")]
+
+
+async def test_the_ivr_survey_port_raises_the_low_score_alert() -> None:
+    supervision = Supervision(MetricsSettings(), clock=lambda: T0)
+    await supervision.record_survey(
+        SurveyResult({"resolved": 1, "agent": 4}, True, "+15550003", None, "post-call-survey", "9.9", T0)
+    )
+    (alert,) = supervision.alerts.listing()
+    assert (alert.kind, alert.subject, alert.data["scores"]) == (
+        AlertKind.LOW_SURVEY,
+        "9.9",
+        {"resolved": 1, "agent": 4},
+    )
