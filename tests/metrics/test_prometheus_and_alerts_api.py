@@ -77,6 +77,10 @@ async def test_alert_raised_listed_and_acknowledged_by_a_named_supervisor(
     replay_into(
         parts.live, "ami-05-queue-management.txt", tracker=CallTracker("lab"), until=lambda m: m.action_id == "s5-008"
     )
+    live = (await client.get("/api/metrics/live", headers=team.supervisor.headers)).json()
+    assert live["day"] == "2026-11-23" and live["timezone"] == "America/New_York"
+    support = next(q for q in live["queues"] if q["queue"] == "support")
+    assert (support["calls_waiting"], support["agents"]["paused_by_reason"]) == (2, {"lunch": 3})
     raised = parts.check()
     assert [(c.action, c.alert.kind.value, c.alert.subject) for c in raised] == [
         ("raised", "no_agent_ready", "support")
