@@ -20,7 +20,7 @@ from callcenter.db import create_engine, create_sessionmaker
 from callcenter.runtime import Runtime
 from callcenter.supervision import routes as supervision_routes
 from callcenter.supervision.service import Supervision
-from callcenter.supervision.tasks import run_alert_checks
+from callcenter.supervision.tasks import flush_agent_log, run_agent_log, run_alert_checks
 from callcenter.users import routes as user_routes
 
 
@@ -39,13 +39,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             login_limiter=MovingWindowRateLimiter(MemoryStorage()),
             supervision=Supervision(settings.metrics),
         )
-        checks = asyncio.create_task(run_alert_checks(runtime.supervision, runtime.sessions))
+        tasks = [
+            asyncio.create_task(run_alert_checks(runtime.supervision, runtime.sessions)),
+            asyncio.create_task(run_agent_log(runtime.supervision, runtime.sessions)),
+        ]
         try:
             yield
         finally:
-            checks.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await checks
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            with contextlib.suppress(Exception):
+                await flush_agent_log(runtime.supervision, runtime.sessions)
             await engine.dispose()
 
     app = FastAPI(

@@ -60,6 +60,13 @@ class AgentBoard:
             return False
         return True
 
+    def close_all(self, until: datetime) -> None:
+        """Count every agent's current stretch up to ``until`` (a report's end) and start anew there."""
+        for agent in self.agents.values():
+            if agent.since is not None and agent.since < until:
+                self._close_stretch(agent, until)
+                agent.since = until
+
     def _close_stretch(self, agent: AgentNow, until: datetime) -> None:
         if agent.state is None or agent.since is None:
             return

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from callcenter.calls.events import (
+    AgentState,
+    AgentStateChanged,
     CallAbandoned,
     CallConnected,
     CallEnded,
@@ -25,6 +27,7 @@ from callcenter.calls.events import (
     HangupBy,
     TransferKind,
 )
+from callcenter.metrics.agents import AgentBoard
 from callcenter.metrics.definitions import Interval, MetricsRules, next_start
 from callcenter.metrics.engine import CallFigures, HandledCall
 from callcenter.metrics.figures import AgentTally, QueueTally
@@ -57,6 +60,30 @@ class StoredCall:
     hold_seconds: float | None
     wrapup_seconds: float | None
     events: list[StoredEvent] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAgentChange:
+    """One row of the agent state log."""
+
+    server: str
+    interface: str
+    name: str | None
+    state: str
+    reason: str | None
+    queue: str | None
+    at: datetime
+
+    def event(self) -> AgentStateChanged | None:
+        """The agent event the row was written from; None for a state this version does not know."""
+        try:
+            state = AgentState(self.state)
+        except ValueError:
+            return None
+        return AgentStateChanged(
+            self.server, self.interface, self.name, None, self.at, state=state, previous=None,
+            reason=self.reason, queue=self.queue,
+        )  # fmt: skip
 
 
 def key_of(source: str, external_id: str, contact_id: int) -> CallKey:
@@ -188,23 +215,36 @@ class IntervalReport:
         for agent in sorted(wanted):
             for start in self.starts:
                 tally = self.figures.agents.get((start, agent)) or AgentTally(name=names.get(agent))
-                figures = tally.figures()
-                # Pause and state times come from live agent events, which the repository does not keep.
-                for live_only in ("pause_seconds", "state_seconds", "occupancy"):
-                    figures.pop(live_only)
-                rows.append({"interval_start": self._local(start), "agent_interface": agent, **figures})
+                rows.append({"interval_start": self._local(start), "agent_interface": agent, **tally.figures()})
         return rows
 
 
 def build_report(
-    calls: Iterable[StoredCall], rules: MetricsRules, interval: Interval, first: date, last: date
+    calls: Iterable[StoredCall],
+    rules: MetricsRules,
+    interval: Interval,
+    first: date,
+    last: date,
+    *,
+    agent_changes: Iterable[StoredAgentChange] = (),
+    until: datetime | None = None,
 ) -> IntervalReport:
-    """Count ``calls`` into the intervals of local days ``first``..``last``."""
+    """Count ``calls`` and the agent state log into the intervals of local days ``first``..``last``.
+
+    Agent states last until their next change; the last one is counted up to the end of the range,
+    or up to ``until`` (now) when the range reaches into the future.
+    """
     start, end = report_window(first, last, rules)
     starts = interval_starts(start, end, interval, rules)
     figures = CallFigures(rules, interval)
     for call in calls:
         feed_stored(figures, call)
+    board = AgentBoard(figures)
+    for change in sorted(agent_changes, key=lambda c: c.at):
+        event = change.event()
+        if event is not None:
+            board.apply(event)
+    board.close_all(min(end, until) if until is not None else end)
     figures.drop_before(start)
     for table in (figures.queues, figures.agents):
         for key in [k for k in table if k[0] >= end]:

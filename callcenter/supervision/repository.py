@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.calls.events import AgentStateChanged
 from callcenter.contacts.models import OPEN_CASE_STATUSES, AuditEvent, Case, Channel, Contact, ContactEvent
 from callcenter.metrics.alerts import Alert, OverdueCase
-from callcenter.metrics.reports import StoredCall, StoredEvent, key_of
+from callcenter.metrics.reports import StoredAgentChange, StoredCall, StoredEvent, key_of
+from callcenter.supervision.models import AgentStateChange
 from callcenter.users.models import User
 
 # A caller enters a queue after the call started (IVR, transfers); calls that started this long
@@ -19,6 +21,9 @@ LOOKBACK = timedelta(hours=6)
 # Timeline types the figures read; the others are not loaded.
 FIGURE_EVENTS = ("call.queued", "call.connected", "call.abandoned", "call.transferred", "call.ended")
 ID_CHUNK = 500
+# An agent's state at the start of a report window is its last change before it; agents change state
+# at least at every login and call, so a day back finds it for anyone who worked.
+AGENT_LOOKBACK = timedelta(days=1)
 
 
 async def calls_between(session: AsyncSession, start: datetime, end: datetime) -> list[StoredCall]:
@@ -80,3 +85,30 @@ async def record_acknowledgement(session: AsyncSession, *, alert: Alert, user_id
         )
     )
     await session.flush()
+
+
+async def add_agent_changes(session: AsyncSession, changes: list[AgentStateChanged]) -> None:
+    """Append agent state changes to the log."""
+    session.add_all(
+        AgentStateChange(
+            server=c.server,
+            interface=c.interface,
+            agent_name=c.name,
+            state=c.state.value,
+            reason=(c.reason or None) and c.reason[:80],
+            queue=c.queue,
+            at=c.at,
+        )
+        for c in changes
+    )
+    await session.flush()
+
+
+async def agent_changes_between(session: AsyncSession, start: datetime, end: datetime) -> list[StoredAgentChange]:
+    """Agent state changes of ``start - AGENT_LOOKBACK``..``end``, oldest first."""
+    rows = await session.scalars(
+        select(AgentStateChange)
+        .where(AgentStateChange.at >= start - AGENT_LOOKBACK, AgentStateChange.at < end)
+        .order_by(AgentStateChange.at, AgentStateChange.id)
+    )
+    return [StoredAgentChange(r.server, r.interface, r.agent_name, r.state, r.reason, r.queue, r.at) for r in rows]

@@ -30,11 +30,13 @@ def supervision(request: Request) -> Supervision:
 
 
 async def _report(request: Request, session: Any, start: date, end: date, interval: Interval) -> IntervalReport:
-    rules = supervision(request).rules
+    parts = supervision(request)
+    rules = parts.rules
     try:
         window_start, window_end = report_window(start, end, rules)
         calls = await repository.calls_between(session, window_start, window_end)
-        return build_report(calls, rules, interval, start, end)
+        changes = await repository.agent_changes_between(session, window_start, window_end)
+        return build_report(calls, rules, interval, start, end, agent_changes=changes, until=parts.clock())
     except ReportRangeError as exc:
         raise InvalidInput(str(exc)) from exc
 

@@ -6,9 +6,11 @@ re-evaluates the queue alerts (the app calls it every second).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from callcenter.calls.events import AgentStateChanged
 from callcenter.config import MetricsSettings, QueueMetricsSettings
 from callcenter.ivr.services import SurveyResult
 from callcenter.metrics.alerts import AlertBook, AlertChange, AlertThresholds
@@ -24,6 +26,9 @@ def _queue_rules(settings: QueueMetricsSettings) -> QueueRules:
         exclude_short_abandons=settings.exclude_short_abandons,
         service_level_target=settings.service_level_target,
     )
+
+
+AGENT_LOG_BACKLOG = 100_000
 
 
 def rules_from_settings(settings: MetricsSettings) -> MetricsRules:
@@ -49,9 +54,14 @@ class Supervision:
             )
         )
         self.prometheus = PrometheusMetrics(self.live, lambda: self.clock())
+        # Agent state changes waiting to be written to the agent state log (the oldest are dropped
+        # when the database stays away that long).
+        self.agent_log: deque[AgentStateChanged] = deque(maxlen=AGENT_LOG_BACKLOG)
 
     def apply(self, item: LiveInput) -> bool:
         """Count one call event, agent event or finished call."""
+        if isinstance(item, AgentStateChanged):
+            self.agent_log.append(item)
         return self.live.apply(item)
 
     def check(self, now: datetime | None = None) -> list[AlertChange]:

@@ -36,3 +36,27 @@ async def run_alert_checks(
                 log.exception("overdue case check failed")
         await asyncio.sleep(every)
         since_cases += every
+
+
+async def flush_agent_log(supervision: Supervision, sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Write the agent state changes received so far; they stay queued when the write fails."""
+    batch = list(supervision.agent_log)
+    if not batch:
+        return 0
+    async with unit_of_work(sessions) as session:
+        await repository.add_agent_changes(session, batch)
+    for _ in batch:
+        supervision.agent_log.popleft()
+    return len(batch)
+
+
+async def run_agent_log(
+    supervision: Supervision, sessions: async_sessionmaker[AsyncSession], *, every: float = 1.0
+) -> None:
+    """Flush the agent state log every ``every`` seconds."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await flush_agent_log(supervision, sessions)
+        except Exception:  # the database may be away for a while; the changes wait for the next round
+            log.exception("writing the agent state log failed")

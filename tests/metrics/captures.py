@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 from callcenter.calls import CallTracker
 from callcenter.calls.clock import CaptureClock
@@ -18,8 +19,14 @@ def messages(name: str) -> list[AmiMessage]:
     return AmiDecoder().feed((TRACES / name).read_bytes())
 
 
+class Counts(Protocol):
+    """Live metrics, or anything that takes their input (the app's ``Supervision``)."""
+
+    def apply(self, item: Any) -> bool: ...
+
+
 def replay_into(
-    live: LiveMetrics,
+    live: LiveMetrics | Counts,
     name: str,
     *,
     tracker: CallTracker | None = None,
