@@ -85,7 +85,8 @@ class LiveMetrics:
     def agent_tallies(self, now: datetime) -> dict[str, AgentTally]:
         """Today's tally of every agent, the current stretch of state included."""
         day = self.figures.bucket(now)
-        return {interface: self.board.tally_until(interface, day, now) for interface in self.board.agents}
+        seen = set(self.board.agents) | {a for d, a in self.figures.agents if d == day}
+        return {interface: self.board.tally_until(interface, day, now) for interface in seen}
 
     def queue_snapshot(self, queue: str, now: datetime, tallies: dict[str, AgentTally]) -> dict[str, Any]:
         """One queue's live figures."""
@@ -117,15 +118,16 @@ class LiveMetrics:
         now = now or datetime.now(UTC)
         tallies = self.agent_tallies(now)
         agents = []
-        for interface, agent in sorted(self.board.agents.items()):
-            since = agent.since
+        for interface in sorted(tallies):
+            agent = self.board.agents.get(interface)
+            since = agent.since if agent else None
             agents.append(
                 {
                     "interface": interface,
-                    "state": agent.state.value if agent.state else None,
-                    "reason": agent.reason,
+                    "state": agent.state.value if agent and agent.state else None,
+                    "reason": agent.reason if agent else None,
                     "seconds_in_state": round(max(0.0, (now - since).total_seconds()), 2) if since else None,
-                    "queues": sorted(agent.queues),
+                    "queues": sorted(agent.queues) if agent else [],
                     **tallies[interface].figures(),
                 }
             )
