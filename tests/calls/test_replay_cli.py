@@ -31,7 +31,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_json_lines_one_per_finished_call() -> None:
-    result = run(str(TRACES / "ami-09-burst-sales-ringall.txt"), "--json")
+    result = run(str(TRACES / "ami-09-burst-sales-ringall.txt"), "--json", "--timeline", "--wrapup", "sales=5")
     assert result.returncode == 0, result.stderr
     calls = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(calls) == 10
@@ -44,6 +44,12 @@ def test_json_lines_one_per_finished_call() -> None:
         12.0,
         2,
     )
+    assert first["wrapup_seconds"] == 5
+    types = [e["type"] for e in first["timeline"]]
+    assert types[:4] == ["call.started", "call.ivr_entered", "call.ivr_left", "call.queued"]
+    assert types.count("call.agent_ringing") == 2 and types[-1] == "call.ended"
+    abandoned = [c for c in calls if c["outcome"] == "abandoned"]
+    assert sorted(c["timeline"][-2]["wait_seconds"] for c in abandoned) == [14, 18, 22]
 
 
 def test_table_without_json() -> None:
@@ -71,3 +77,10 @@ def test_unreadable_file_exits_1_with_a_message(tmp_path: Path, content: bytes |
     assert result.returncode == 1
     assert str(path) in result.stderr and "error:" in result.stderr
     assert result.stdout == ""
+
+
+def test_repository_without_schema_exits_1_with_a_hint(tmp_path: Path) -> None:
+    result = run(str(TRACES / "ami-01-handled-call.txt"), "--database-url", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 1
+    assert "cannot record into" in result.stderr and "callcenter db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
