@@ -7,11 +7,13 @@ re-evaluates the queue alerts (the app calls it every second).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from callcenter.calls.events import AgentStateChanged
+from callcenter.calls.summary import CallSummary
 from callcenter.config import MetricsSettings, QueueMetricsSettings
+from callcenter.contacts.call_recorder import CallRecorder, RecordedCall
 from callcenter.ivr.services import SurveyResult
 from callcenter.metrics.alerts import AlertBook, AlertChange, AlertThresholds
 from callcenter.metrics.definitions import MetricsRules, QueueRules
@@ -87,3 +89,26 @@ class Supervision:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class MeteredRecorder:
+    """A call recorder that first counts each finished call in the live figures, then stores it.
+
+    Give it to the ingest in place of the plain recorder: finished calls (with their talk, hold and
+    wrap-up times, and the events of calls that ended while the link was down) reach the live metrics
+    the moment the tracker closes them, whatever the database is doing.
+    """
+
+    def __init__(self, recorder: CallRecorder, supervision: Supervision) -> None:
+        self.recorder = recorder
+        self.supervision = supervision
+
+    async def record(self, summaries: Sequence[CallSummary]) -> list[RecordedCall]:
+        """Count the calls (live metrics count a call once however often it comes), then record them."""
+        for summary in summaries:
+            self.supervision.apply(summary)
+        recorded = await self.recorder.record(summaries)
+        created = sum(1 for r in recorded if r.created)
+        if created:
+            self.supervision.prometheus.contacts_recorded.labels(channel="voice").inc(created)
+        return recorded

@@ -13,6 +13,7 @@ from callcenter.calls.events import (
     HangupBy,
     TransferKind,
 )
+from callcenter.calls.summary import CallSummary, Outcome
 from callcenter.metrics import LiveMetrics, MetricsRules
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -67,3 +68,41 @@ def test_a_call_transferred_back_into_a_queue_is_a_second_visit() -> None:
     # No agent event came (the tracker was not told the member's state): the answers still count.
     (agent,) = live.snapshot(at(92))["agents"]
     assert (agent["interface"], agent["state"], agent["calls_handled"]) == ("PJSIP/1", None, 2)
+
+
+def summary_of(events: list, *, talk: float = 30.0) -> CallSummary:
+    return CallSummary(
+        key=KEY, caller_number="+15550001111", caller_name=None, queue="support", agent_interface="PJSIP/1",
+        agent_name="A", agent_user_id=None, outcome=Outcome.HANDLED, started_at=at(0), answered_at=at(5),
+        ended_at=at(35), wait_seconds=5, talk_seconds=talk, hold_seconds=0.0, wrapup_seconds=10.0, ring_attempts=1,
+        hangup_by=HangupBy.CALLER, hangup_cause=None, timeline=events,
+    )  # fmt: skip
+
+
+def whole_call() -> list:
+    return [
+        CallQueued(KEY, at(0), queue="support", position=1),
+        connected(5, wait=5),
+        CallEnded(KEY, at(35), hangup_by=HangupBy.CALLER, cause=None, outcome="handled"),
+    ]
+
+
+def test_a_call_that_ended_unseen_is_counted_from_its_summary_once() -> None:
+    live = LiveMetrics(MetricsRules())
+    # Rebuilt from the queue_log after a link cut: none of its events were seen live.
+    live.apply(summary_of(whole_call()))
+    live.apply(summary_of(whole_call()))  # the same call again (a retried batch)
+    figures = support(live, 40)
+    assert (figures["offered"], figures["answered"], figures["handled"]) == (1, 1, 1)
+    assert figures["aht_seconds"] == 40  # talk 30 + wrap-up 10
+
+
+def test_a_call_closed_by_a_resync_adds_only_the_events_not_seen() -> None:
+    live = LiveMetrics(MetricsRules())
+    events = whole_call()
+    live.apply(events[0])
+    live.apply(events[1])  # seen live up to the answer; the link dropped before the end
+    live.apply(summary_of(events))
+    figures = support(live, 40)
+    assert (figures["offered"], figures["answered"], figures["handled"]) == (1, 1, 1)
+    assert live.events["call.connected"] == 1 and live.events["call.ended"] == 1
