@@ -22,6 +22,7 @@ from callcenter.supervision import routes as supervision_routes
 from callcenter.supervision.service import Supervision
 from callcenter.supervision.tasks import flush_agent_log, run_agent_log, run_alert_checks
 from callcenter.users import routes as user_routes
+from callcenter.web import routes as web_routes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,7 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contact_routes.router,
         work_routes.cases_router,
         work_routes.callbacks_router,
+        web_routes.router,
         supervision_routes.router,
     ):
         app.include_router(router)
+    app.mount("/static", web_routes.static_files(), name="static")
     return app
