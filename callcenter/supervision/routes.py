@@ -117,8 +117,7 @@ async def acknowledge_alert(
 ) -> dict[str, Any]:
     """The signed-in supervisor has seen the alert; written to the audit trail."""
     try:
-        parts = supervision(request)
-        change = parts.alerts.acknowledge(alert_id, user.display_name, parts.clock())
+        change = supervision(request).acknowledge(alert_id, user.display_name)
     except UnknownAlert as exc:
         raise NotFound(str(exc)) from exc
     except AlreadyAcknowledged as exc:

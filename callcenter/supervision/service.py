@@ -15,7 +15,7 @@ from callcenter.calls.summary import CallSummary
 from callcenter.config import MetricsSettings, QueueMetricsSettings
 from callcenter.contacts.call_recorder import CallRecorder, RecordedCall
 from callcenter.ivr.services import SurveyResult
-from callcenter.metrics.alerts import AlertBook, AlertChange, AlertThresholds
+from callcenter.metrics.alerts import AlertBook, AlertChange, AlertThresholds, OverdueCase
 from callcenter.metrics.definitions import MetricsRules, QueueRules
 from callcenter.metrics.live import LiveInput, LiveMetrics
 from callcenter.supervision.prometheus import PrometheusMetrics
@@ -59,6 +59,17 @@ class Supervision:
         # Agent state changes waiting to be written to the agent state log (the oldest are dropped
         # when the database stays away that long).
         self.agent_log: deque[AgentStateChanged] = deque(maxlen=AGENT_LOG_BACKLOG)
+        self._alert_listeners: list[Callable[[AlertChange], None]] = []
+
+    def on_alert(self, listener: Callable[[AlertChange], None]) -> None:
+        """Call ``listener`` with every alert raised, cleared or acknowledged (to push it to supervisors)."""
+        self._alert_listeners.append(listener)
+
+    def _publish(self, changes: list[AlertChange]) -> list[AlertChange]:
+        for change in changes:
+            for listener in self._alert_listeners:
+                listener(change)
+        return changes
 
     def apply(self, item: LiveInput) -> bool:
         """Count one call event, agent event or finished call."""
@@ -69,22 +80,34 @@ class Supervision:
     def check(self, now: datetime | None = None) -> list[AlertChange]:
         """Re-evaluate the queue alerts against the live figures."""
         now = now or self.clock()
-        return self.alerts.observe_queues(self.live.snapshot(now)["queues"], now)
+        return self._publish(self.alerts.observe_queues(self.live.snapshot(now)["queues"], now))
+
+    def overdue_cases(self, cases: list[OverdueCase], now: datetime | None = None) -> list[AlertChange]:
+        """The cases past their reply deadline now (the others' alerts clear)."""
+        return self._publish(self.alerts.overdue_cases(cases, now or self.clock()))
+
+    def acknowledge(self, alert_id: int, by: str) -> AlertChange:
+        """``by`` has seen alert ``alert_id`` (UnknownAlert, AlreadyAcknowledged otherwise)."""
+        change = self.alerts.acknowledge(alert_id, by, self.clock())
+        self._publish([change])
+        return change
 
     async def record_survey(self, result: SurveyResult) -> None:
         """The IVR's survey port: a low score raises the call-back alert."""
-        self.alerts.survey(
-            low=result.low,
-            scores=result.scores,
-            caller=result.caller_number,
-            linkedid=result.linkedid,
-            at=result.answered_at,
+        self._publish(
+            self.alerts.survey(
+                low=result.low,
+                scores=result.scores,
+                caller=result.caller_number,
+                linkedid=result.linkedid,
+                at=result.answered_at,
+            )
         )
 
     def ami_link(self, server: str, up: bool, now: datetime | None = None) -> list[AlertChange]:
         """Record the AMI link state of ``server`` (gauge and alert)."""
         self.prometheus.ami_connected.labels(server=server).set(1 if up else 0)
-        return self.alerts.ami_link(server, up, now or self.clock())
+        return self._publish(self.alerts.ami_link(server, up, now or self.clock()))
 
 
 def _utcnow() -> datetime:

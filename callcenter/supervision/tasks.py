@@ -31,7 +31,7 @@ async def run_alert_checks(
             try:
                 async with unit_of_work(sessions) as session:
                     cases = await repository.overdue_cases(session, now)
-                supervision.alerts.overdue_cases(cases, now)
+                supervision.overdue_cases(cases, now)
             except Exception:  # the database may be away for a while; the next round retries
                 log.exception("overdue case check failed")
         await asyncio.sleep(every)
