@@ -20,6 +20,9 @@ from callcenter.db import create_engine, create_sessionmaker
 from callcenter.flowstore import routes as flowstore_routes
 from callcenter.flowstore.live import build_catalog, follow_publications
 from callcenter.runtime import Runtime
+from callcenter.supervision import routes as supervision_routes
+from callcenter.supervision.service import Supervision
+from callcenter.supervision.tasks import flush_agent_log, run_agent_log, run_alert_checks
 from callcenter.users import routes as user_routes
 from callcenter.web import routes as web_routes
 
@@ -31,22 +34,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
-        app.state.runtime = Runtime(
+        runtime = app.state.runtime = Runtime(
             settings=settings,
             engine=engine,
             sessions=create_sessionmaker(engine),
             secret=settings.resolved_secret(),
             login_limiter=MovingWindowRateLimiter(MemoryStorage()),
+            supervision=Supervision(settings.metrics),
         )
-        runtime = app.state.runtime
         app.state.ivr_catalog = await build_catalog(settings.ivr, runtime.sessions)
-        following = asyncio.create_task(follow_publications(runtime.sessions, app.state.ivr_catalog))
+        tasks = [
+            asyncio.create_task(follow_publications(runtime.sessions, app.state.ivr_catalog)),
+            asyncio.create_task(run_alert_checks(runtime.supervision, runtime.sessions)),
+            asyncio.create_task(run_agent_log(runtime.supervision, runtime.sessions)),
+        ]
         try:
             yield
         finally:
-            following.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await following
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            with contextlib.suppress(Exception):
+                await flush_agent_log(runtime.supervision, runtime.sessions)
             await engine.dispose()
 
     app = FastAPI(
@@ -66,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         work_routes.callbacks_router,
         flowstore_routes.router,
         web_routes.router,
+        supervision_routes.router,
     ):
         app.include_router(router)
     app.mount("/static", web_routes.static_files(), name="static")

@@ -8,6 +8,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from callcenter.config import Settings
+from callcenter.supervision.service import Supervision
 
 
 @dataclass
@@ -17,3 +18,4 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     secret: str
     login_limiter: MovingWindowRateLimiter
+    supervision: Supervision

@@ -51,6 +51,11 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/ivr/flows/{flow_name}/versions/{number}/publish"): ADMINS,
     ("POST", "/api/ivr/flows/{flow_name}/rollback"): ADMINS,
     ("GET", "/api/ivr/flows/{flow_name}/publications"): ADMINS,
+    ("GET", "/api/reports/queues"): SUPERVISORS,
+    ("GET", "/api/reports/agents"): SUPERVISORS,
+    ("GET", "/api/metrics/live"): SUPERVISORS,
+    ("GET", "/api/alerts"): SUPERVISORS,
+    ("POST", "/api/alerts/{alert_id}/acknowledge"): SUPERVISORS,
 }
 
 
@@ -66,6 +71,9 @@ def _concrete(path: str) -> str:
         .replace("{contact_id}", "1")
         .replace("{case_id}", "1")
         .replace("{callback_id}", "1")
+        .replace("{alert_id}", "1")
+        .replace("{flow_name}", "main-menu")
+        .replace("{number}", "1")
     )
 
 
