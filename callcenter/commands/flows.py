@@ -43,7 +43,11 @@ def check(
         for path in missing:
             typer.echo(f"{path}:1:1: no such file or directory")
         raise typer.Exit(1)
-    problems = check_paths(targets, _options(queue, sounds))
+    options = _options(queue, sounds)
+    if options.sounds_dir is not None and not options.sounds_dir.is_dir():
+        typer.echo(f"{options.sounds_dir}: the sounds directory does not exist", err=True)
+        raise typer.Exit(2)
+    problems = check_paths(targets, options)
     for problem in problems:
         typer.echo(str(problem))
     raise typer.Exit(1 if problems else 0)

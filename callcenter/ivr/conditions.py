@@ -45,13 +45,14 @@ class Condition:
             unknown = sorted(self.names - allowed_names)
             if unknown:
                 known = ", ".join(sorted(allowed_names))
-                raise ConditionError(f"unknown name '{unknown[0]}' in expression (use {known})", 1, 1)
+                line, column = _find_name(source, unknown[0])
+                raise ConditionError(f"unknown name '{unknown[0]}' in expression (use {known})", line, column)
 
     def evaluate(self, context: dict[str, Any]) -> Any:
         """The value of the expression; raises EvaluationError when it cannot be computed."""
         try:
             return self._program.execute(context)
-        except (ValueError, RuntimeError, TypeError) as error:
+        except (ValueError, RuntimeError, TypeError, LookupError, ArithmeticError) as error:
             raise EvaluationError(f"{self.source}: {error}") from None
 
     def holds(self, context: dict[str, Any]) -> bool:
@@ -61,6 +62,15 @@ class Condition:
 
 class EvaluationError(Exception):
     """An expression failed at run time (missing key, wrong type, division by zero)."""
+
+
+def _find_name(source: str, name: str) -> tuple[int, int]:
+    """1-based line and column of the first use of ``name`` as an identifier."""
+    for number, line in enumerate(source.splitlines() or [""], start=1):
+        match = re.search(rf"(?<![\w.]){re.escape(name)}\b", line)
+        if match:
+            return number, match.start() + 1
+    return 1, 1
 
 
 def _parse_error(text: str) -> ConditionError:

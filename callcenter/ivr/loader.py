@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -25,7 +25,7 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
-from callcenter.ivr.model import NODE_TYPES, Flow
+from callcenter.ivr.model import NODE_TYPES, Flow, Node
 
 PathKey = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -82,8 +82,13 @@ class LoadedFlow:
     source: SourceMap
     data: Any
     problems: list[Problem]
+    partial: dict[str, BaseModel] = field(default_factory=dict)
+    """When the flow has type errors: its nodes that are valid on their own, so more checks can run."""
+    broken: frozenset[str] = frozenset()
+    """Ids of nodes that failed their own type check."""
 
 
+NODE_ADAPTER: TypeAdapter[BaseModel] = TypeAdapter(Node)
 _STYLE = {
     DoubleQuotedScalarString: '"',
     SingleQuotedScalarString: "'",
@@ -91,6 +96,7 @@ _STYLE = {
     FoldedScalarString: ">",
 }
 _BARE_HASH_KEY = re.compile(r"^(\s*)#\s*:\s*\S")
+_BARE_STAR_KEY = re.compile(r"^(\s*)\*\s*:")
 
 
 def _yaml() -> YAML:
@@ -142,22 +148,19 @@ def _yaml_error(file: str, text: str, error: MarkedYAMLError) -> Problem:
     message = (error.problem or error.context or "invalid YAML").split("\n")[0]
     if "duplicate key" in message:
         message = message.split(" with value")[0]
-    source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
-    if "alphabetic or numeric" in message and "*" in source_line:
-        message += ' (write the menu key * as "*")'
     return Problem(file, line, col, f"YAML: {message}")
 
 
-def _bare_hash_keys(file: str, text: str) -> list[Problem]:
-    """A bare ``#:`` is a comment in YAML, so the option silently vanishes: say so."""
+def _bare_special_keys(file: str, text: str) -> list[Problem]:
+    """Bare ``#:`` is a comment (the option silently vanishes) and bare ``*:`` an alias: say so."""
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):
-        match = _BARE_HASH_KEY.match(line)
-        if match:
-            col = len(match.group(1)) + 1
-            problems.append(
-                Problem(file, line=number, col=col, message='write the menu key # as "#" (a bare # is a comment)')
-            )
+        for pattern, key in ((_BARE_HASH_KEY, "#"), (_BARE_STAR_KEY, "*")):
+            match = pattern.match(line)
+            if match:
+                col = len(match.group(1)) + 1
+                message = f'write the menu key {key} as "{key}"' + (" (a bare # is a comment)" if key == "#" else "")
+                problems.append(Problem(file, number, col, message))
     return problems
 
 
@@ -194,7 +197,11 @@ def _pydantic_problems(error: ValidationError, data: Any, source: SourceMap) -> 
         elif kind == "union_tag_not_found":
             problems.append(source.problem(path, f"{_where(path)}: missing field 'type'", at="key"))
         elif item["loc"] and item["loc"][-1] == "[key]":
-            problems.append(source.problem(path, f"{_where(path)}: bad key: {item['msg']}", at="key"))
+            if len(path) >= 2 and path[-2] == "options":
+                message = f"{_where(path[:-2])}: menu option '{path[-1]}' must be one key: 0-9, * or #"
+            else:
+                message = f"{_where(path)}: bad key: {item['msg']}"
+            problems.append(source.problem(path, message, at="key"))
         else:
             message = item["msg"].removeprefix("Value error, ")
             at = "key" if kind == "value_error" else "value"
@@ -205,11 +212,12 @@ def _pydantic_problems(error: ValidationError, data: Any, source: SourceMap) -> 
 def load_flow_text(text: str, file: str = "<flow>") -> LoadedFlow:
     """Parse and type-check one flow given as YAML text."""
     source = SourceMap(file, lines=text.splitlines())
-    problems = _bare_hash_keys(file, text)
+    problems = _bare_special_keys(file, text)
     try:
         document = _yaml().load(text)
     except MarkedYAMLError as error:
-        return LoadedFlow(file, None, source, None, [*problems, _yaml_error(file, text, error)])
+        # A bare * derails the parser somewhere later; the hint at the key is the useful line.
+        return LoadedFlow(file, None, source, None, problems or [_yaml_error(file, text, error)])
     data = _plain(document, (), source, problems)
     if not isinstance(data, dict):
         return LoadedFlow(file, None, source, data, [*problems, Problem(file, 1, 1, "a flow is a mapping")])
@@ -217,8 +225,23 @@ def load_flow_text(text: str, file: str = "<flow>") -> LoadedFlow:
         flow = Flow.model_validate(data)
     except ValidationError as error:
         problems += _pydantic_problems(error, data, source)
-        return LoadedFlow(file, None, source, data, sorted(set(problems)))
+        loaded = LoadedFlow(file, None, source, data, sorted(set(problems)))
+        loaded.partial, loaded.broken = _valid_nodes(data.get("nodes"))
+        return loaded
     return LoadedFlow(file, flow, source, data, sorted(set(problems)))
+
+
+def _valid_nodes(nodes: Any) -> tuple[dict[str, BaseModel], frozenset[str]]:
+    """Split a flow's nodes into those that type-check alone and the ids of the others."""
+    if not isinstance(nodes, dict):
+        return {}, frozenset()
+    valid, broken = {}, set()
+    for node_id, node in nodes.items():
+        try:
+            valid[node_id] = NODE_ADAPTER.validate_python(node)
+        except ValidationError:
+            broken.add(node_id)
+    return valid, frozenset(broken)
 
 
 def load_flow_file(path: Path | str) -> LoadedFlow:

@@ -56,7 +56,9 @@ class CollectNode(_Strict):
     store: VariableName
     min_digits: int = Field(1, ge=1, le=64)
     max_digits: int = Field(ge=1, le=64)
-    terminator: Literal["#", ""] = Field("#", description="'#' ends the entry early; '' means no terminator.")
+    terminator: Literal["#", "*", ""] = Field(
+        "#", description="Key that ends the entry early; '' reads until max_digits or the timeout."
+    )
     timeout_s: float = Field(6.0, gt=0, le=60)
     pattern: str | None = Field(None, description="Regular expression the whole entry must match.")
     luhn: bool = False

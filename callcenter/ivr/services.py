@@ -68,7 +68,7 @@ class SurveyRecorder(Protocol):
         ...
 
 
-EventKind = Literal["ivr_started", "node_entered", "input_collected", "ivr_ended"]
+EventKind = Literal["ivr_started", "node_entered", "input_collected", "node_warning", "ivr_ended"]
 
 
 @dataclass(frozen=True)

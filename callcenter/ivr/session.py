@@ -66,6 +66,7 @@ class Session:
             "vars": dict(self.variables),
             "time": {
                 "iso": now.isoformat(),
+                "epoch": int(now.timestamp()),
                 "date": now.date().isoformat(),
                 "hour": now.hour,
                 "minute": now.minute,
@@ -101,6 +102,11 @@ class Session:
         entry = {"node": self.label(node_id), "kind": kind, "value": value, "result": result}
         self.inputs.append(entry)
         await self.emit("input_collected", self.label(node_id), kind=kind, value=value, result=result)
+
+    async def warn(self, node_id: str, message: str, **data: Any) -> None:
+        """Report something the flow author should fix (an expression that failed) without stopping the call."""
+        log.warning("IVR flow %s node %s: %s", self.flow.name, node_id, message)
+        await self.emit("node_warning", self.label(node_id), message=message, **data)
 
     async def play_all(self, prompts: str | list[str], interrupt: str = "") -> str | None:
         """Play prompts in turn; stop at the first key in ``interrupt`` and return it."""

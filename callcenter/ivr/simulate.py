@@ -2,7 +2,8 @@
 
 The script is a list of entries, one per moment the flow waits for keys (a menu attempt, a digit
 entry, a confirmation, a survey question): ``"1,4321#,,2"`` presses 1, types 4321 then #, stays
-silent once, presses 2. ``h`` hangs up. When the script runs out, the caller stays silent.
+silent once, presses 2. ``h`` hangs up, alone or inside an entry (``12h``: types 1, 2 and hangs up).
+When the script runs out, the caller stays silent.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ class ScriptedCaller:
         self.prompts: list[str] = []
         self.applications: list[tuple[str, str]] = []
         self.hung_up = False
-        self._silent_at_prompt = False
+        # The rest of the entry the caller is typing key by key ("" once they stopped), None when not typing.
+        self._typing: str | None = None
 
     def _next_entry(self) -> str:
         if self.hung_up:
@@ -69,7 +71,7 @@ class ScriptedCaller:
     def _alive(self) -> None:
         if self.hung_up:
             raise CallerHungUp
-        self._silent_at_prompt = False
+        self._typing = None
 
     async def play(self, prompt: str, interrupt_digits: str = "") -> str | None:
         """Record the prompt; a caller whose next entry starts with an allowed key presses it."""
@@ -80,10 +82,8 @@ class ScriptedCaller:
         if self.script and self.script[0] not in (HANG_UP, "") and self.script[0][0] not in interrupt_digits:
             return None
         entry = self._next_entry()
-        if entry == "":
-            self._silent_at_prompt = True
-            return None
-        return entry[0]
+        self._typing = entry[1:]
+        return entry[0] if entry else None
 
     async def collect(self, prompt: str, *, max_digits: int, timeout_s: float) -> str | None:
         """Record the prompt and type the next entry, stopping at # or max_digits like GET DATA."""
@@ -92,15 +92,24 @@ class ScriptedCaller:
         entry = self._next_entry()
         if entry == "":
             return None
-        return entry.split("#", 1)[0][:max_digits]
+        typed = entry.split("#", 1)[0][:max_digits]
+        if HANG_UP in typed:
+            self.hung_up = True
+            raise CallerHungUp
+        return typed
 
     async def wait_digit(self, timeout_s: float) -> str | None:
-        """Press the first key of the next entry, or stay silent."""
-        silent = self._silent_at_prompt
+        """The next key of the entry being typed (None once it is used up), else the first key of the next entry."""
+        typing = self._typing
         self._alive()
-        if silent:
-            return None
+        if typing is not None:
+            if typing.startswith(HANG_UP):
+                self.hung_up = True
+                raise CallerHungUp
+            self._typing = typing[1:] if typing else None
+            return typing[0] if typing else None
         entry = self._next_entry()
+        self._typing = entry[1:] if entry else None
         return entry[0] if entry else None
 
     async def say(self, kind: SayKind, value: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from callcenter.ivr.conditions import EvaluationError
 from callcenter.ivr.dialogs import run_callback, run_survey
@@ -28,6 +30,7 @@ from callcenter.ivr.model import (
     VoicemailNode,
 )
 from callcenter.ivr.session import Outcome, Session, decode_state, encode_state
+from callcenter.ivr.validate import POSITION_SOUNDS, WAIT_SOUNDS
 
 Step = str | Outcome
 QUEUE_CONTINUATIONS = ("answered", "timeout", "full", "empty", "left")
@@ -100,9 +103,26 @@ def _collect_valid(node: CollectNode, digits: str) -> bool:
     return not node.luhn or luhn_ok(digits)
 
 
+async def _read_digits(session: Session, node: CollectNode) -> str | None:
+    """The caller's entry: GET DATA when # ends it (Asterisk's own terminator), else key by key."""
+    port = session.port
+    if node.terminator == "#":
+        return await port.collect(node.prompt, max_digits=node.max_digits, timeout_s=node.timeout_s)
+    key = await port.play(node.prompt, DIGITS) or await port.wait_digit(node.timeout_s)
+    if key is None:
+        return None
+    digits = ""
+    while key is not None and key != node.terminator:
+        digits += key
+        if len(digits) >= node.max_digits:
+            break
+        key = await port.wait_digit(node.timeout_s)
+    return digits
+
+
 async def _collect(session: Session, node_id: str, node: CollectNode) -> Step:
     for attempt in range(node.retries + 1):
-        digits = await session.port.collect(node.prompt, max_digits=node.max_digits, timeout_s=node.timeout_s)
+        digits = await _read_digits(session, node)
         last = attempt == node.retries
         shown = None if digits is None else (_mask(digits) if node.luhn else digits)
         if digits and _collect_valid(node, digits):
@@ -133,12 +153,31 @@ async def _say(session: Session, node_id: str, node: SayNode) -> Step:
         value = _evaluate(session, node_id, ("value",))
     except EvaluationError as error:
         # A value that cannot be computed is skipped rather than read out wrong.
-        await session.emit("node_entered", session.label(node_id), error=str(error))
+        await session.warn(node_id, str(error))
         return node.next
+    if node.kind in ("date", "time", "datetime"):
+        try:
+            value = _epoch_seconds(value, session.services.timezone)
+        except ValueError as error:
+            await session.warn(node_id, str(error))
+            return node.next
     if node.prompt:
         await session.port.play(node.prompt)
     await session.port.say(node.kind, str(value))
     return node.next
+
+
+def _epoch_seconds(value: Any, timezone: str) -> int:
+    """Asterisk says dates and times from epoch seconds; accept those or an ISO date / date-time."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return int(moment.timestamp())
 
 
 async def _branch(session: Session, node_id: str, node: BranchNode) -> Step:
@@ -147,7 +186,7 @@ async def _branch(session: Session, node_id: str, node: BranchNode) -> Step:
             if _evaluate(session, node_id, ("cases", i, "when")) is True:
                 return case.goto
         except EvaluationError as error:
-            await session.emit("node_entered", session.label(node_id), error=str(error), case=i)
+            await session.warn(node_id, str(error), case=i)
     return node.else_
 
 
@@ -160,7 +199,7 @@ async def _lookup(session: Session, node_id: str, node: LookupCustomerNode) -> S
         customer = await customers.find_by_account(account) if account else None
     session.customer = customer
     found = customer is not None
-    await session.emit("node_entered", session.label(node_id), found=found, customer_id=_customer_id(session))
+    await session.record_input(node_id, "customer", _customer_id(session), "found" if found else "not_found")
     if found:
         await session.port.set_variable("IVR_CUSTOMER_ID", _customer_id(session) or "")
     return node.found if found else node.not_found
@@ -178,7 +217,7 @@ async def _set(session: Session, node_id: str, node: SetNode) -> Step:
         try:
             session.variables[name] = str(_evaluate(session, node_id, ("expressions", name)))
         except EvaluationError as error:
-            await session.emit("node_entered", session.label(node_id), error=str(error), variable=name)
+            await session.warn(node_id, str(error), variable=name)
     return node.next
 
 
@@ -187,21 +226,23 @@ async def _announce_queue(session: Session, node: QueueNode) -> int | None:
     port = session.port
     if node.announce_position:
         waiting = _int(await port.get_variable(f"QUEUE_WAITING_COUNT({node.queue})"))
+        next_in_line, there_are, calls_waiting = POSITION_SOUNDS
         if waiting == 0:
-            await port.play("queue-youarenext")
+            await port.play(next_in_line)
         elif waiting is not None:
-            await port.play("queue-thereare")
+            await port.play(there_are)
             await port.say("number", str(waiting))
-            await port.play("queue-callswaiting")
+            await port.play(calls_waiting)
     estimate = None
     if node.announce_wait or node.long_wait_s is not None:
         # Reading QUEUE_VARIABLES() fills QUEUEHOLDTIME: the queue's recent average wait.
         await port.get_variable(f"QUEUE_VARIABLES({node.queue})")
         estimate = _int(await port.get_variable("QUEUEHOLDTIME"))
     if node.announce_wait and estimate:
-        await port.play("queue-holdtime")
+        hold_time, minutes = WAIT_SOUNDS
+        await port.play(hold_time)
         await port.say("number", str(max(1, round(estimate / 60))))
-        await port.play("queue-minutes")
+        await port.play(minutes)
     return estimate
 
 
@@ -215,7 +256,7 @@ def _int(text: str | None) -> int | None:
 async def _queue(session: Session, node_id: str, node: QueueNode) -> Step:
     estimate = await _announce_queue(session, node)
     if node.long_wait_s is not None and node.long_wait and estimate is not None and estimate > node.long_wait_s:
-        await session.emit("node_entered", session.label(node_id), estimated_wait_s=estimate, long_wait=True)
+        await session.record_input(node_id, "estimated_wait_s", str(estimate), "long_wait")
         return node.long_wait
     port = session.port
     await session.export_state()

@@ -32,6 +32,8 @@ from callcenter.ivr.model import (
 )
 from callcenter.ivr.schedule import ScheduleError, compile_schedule
 
+POSITION_SOUNDS = ("queue-youarenext", "queue-thereare", "queue-callswaiting")
+WAIT_SOUNDS = ("queue-holdtime", "queue-minutes")
 EXPRESSION_NAMES = frozenset({"caller", "customer", "vars", "time"})
 _PROMPT_FIELDS = (
     "prompt",
@@ -76,6 +78,12 @@ def node_prompts(node: BaseModel) -> list[tuple[PathKey, str]]:
             out += [((name, i), item) for i, item in enumerate(value)]
     if isinstance(node, SurveyNode):
         out += [(("questions", i, "prompt"), q.prompt) for i, q in enumerate(node.questions)]
+    if isinstance(node, QueueNode):
+        # The engine's own announcements need Asterisk's queue sounds.
+        if node.announce_position:
+            out += [(("announce_position",), name) for name in POSITION_SOUNDS]
+        if node.announce_wait:
+            out += [(("announce_wait",), name) for name in WAIT_SOUNDS]
     return out
 
 
@@ -84,9 +92,9 @@ def _expression_position(source: SourceMap, path: PathKey, error: ConditionError
     line, col = source.value(path)
     style = source.styles.get(path, "")
     if style in ("|", ">"):
-        text_line = line + error.line  # the block starts on the line after the indicator
-        body = source.lines[text_line - 1] if text_line - 1 < len(source.lines) else ""
-        return text_line, len(body) - len(body.lstrip()) + error.column
+        # The block starts on the line after the indicator; its first line sets the indentation.
+        first = source.lines[line] if line < len(source.lines) else ""
+        return line + error.line, len(first) - len(first.lstrip()) + error.column
     if error.line > 1:
         return line + error.line - 1, error.column
     return line, col + (1 if style in ('"', "'") else 0) + error.column - 1
@@ -125,15 +133,21 @@ def _can_leave(flow: Flow) -> set[str]:
     return exits
 
 
+def _dangling_targets(node_id: str, node: BaseModel, known: set[str], source: SourceMap) -> list[Problem]:
+    problems = []
+    for path, target in node_targets(node):
+        if target not in known:
+            message = f"node '{node_id}': {path[-1]} goes to unknown node '{target}'"
+            problems.append(source.problem(("nodes", node_id, *path), message))
+    return problems
+
+
 def _graph_problems(flow: Flow, source: SourceMap) -> list[Problem]:
     problems = []
     if flow.entry not in flow.nodes:
         problems.append(source.problem(("entry",), f"entry '{flow.entry}' is not a node of this flow"))
     for node_id, node in flow.nodes.items():
-        for path, target in node_targets(node):
-            if target not in flow.nodes:
-                message = f"node '{node_id}': {path[-1]} goes to unknown node '{target}'"
-                problems.append(source.problem(("nodes", node_id, *path), message))
+        problems += _dangling_targets(node_id, node, set(flow.nodes), source)
     reachable = _reachable(flow)
     for node_id in flow.nodes:
         if node_id not in reachable and flow.entry in flow.nodes:
@@ -203,7 +217,13 @@ def check_loaded(loaded: LoadedFlow, options: CheckOptions = CheckOptions()) -> 
     """All problems of one loaded flow, sorted by position."""
     problems = list(loaded.problems)
     flow = loaded.flow
-    if flow is not None:
+    if flow is None:
+        # Type errors already reported: still check what the valid nodes say, without guessing at
+        # reachability through the broken ones.
+        for node_id, node in loaded.partial.items():
+            problems += _dangling_targets(node_id, node, set(loaded.partial) | loaded.broken, loaded.source)
+            problems += _node_problems(node_id, node, loaded.source, options)
+    else:
         problems += _graph_problems(flow, loaded.source)
         for node_id, node in flow.nodes.items():
             problems += _node_problems(node_id, node, loaded.source, options)
