@@ -81,6 +81,11 @@ class AgentBook:
         self.agents: dict[str, Agent] = {}
         self._wrapping: set[str] = set()
 
+    @property
+    def wrapping(self) -> bool:
+        """True while some agent is in wrap-up (the tracker then checks the clock on every event)."""
+        return bool(self._wrapping)
+
     def user(self, interface: str) -> AgentUser | None:
         """The user mapped to a member interface, if any."""
         return self.users.get(member_key(interface))

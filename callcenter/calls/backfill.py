@@ -63,9 +63,6 @@ class _Call:
     transferred_to: str | None = None
     timeline: list[CallEvent] = field(default_factory=list)
 
-    def add(self, attr: str, seconds: int) -> None:
-        setattr(self, attr, (getattr(self, attr) or 0.0) + seconds)
-
 
 def _apply(call: _Call, rec: QueueLogRecord, interface_of: Callable[[str], str]) -> None:
     at = to_datetime(rec.time)
@@ -89,7 +86,7 @@ def _apply(call: _Call, rec: QueueLogRecord, interface_of: Callable[[str], str])
             )
     elif rec.event == "CONNECT":
         call.agent, call.rings = rec.agent, call.rings + 1
-        call.add("wait", rec.number(0))
+        call.wait = rec.number(0)
         call.answered = call.answered if call.answered is not None else rec.time
         call.timeline.append(
             CallConnected(
@@ -106,9 +103,9 @@ def _apply(call: _Call, rec: QueueLogRecord, interface_of: Callable[[str], str])
         call.outcome, call.hangup_by = _ENDINGS[rec.event]
         call.ended = rec.time
         if rec.event in _WAIT_FIELD:
-            call.add("wait", rec.number(_WAIT_FIELD[rec.event]))
+            call.wait = rec.number(_WAIT_FIELD[rec.event])
         if rec.event in _TALK_FIELD:
-            call.add("talk", rec.number(_TALK_FIELD[rec.event]))
+            call.talk = rec.number(_TALK_FIELD[rec.event])
         if rec.event == "ABANDON":
             call.timeline.append(
                 CallAbandoned(
@@ -181,7 +178,7 @@ def _complete(live: CallSummary, backfilled: CallSummary) -> CallSummary:
     same_agent = live.agent_name == backfilled.agent_name
     return replace(
         live,
-        queue=backfilled.queue,
+        queue=backfilled.queue or live.queue,
         agent_interface=live.agent_interface if same_agent else backfilled.agent_interface,
         agent_name=live.agent_name if same_agent else backfilled.agent_name,
         agent_user_id=live.agent_user_id if same_agent else None,

@@ -103,12 +103,16 @@ class CallState:
             self.hold_since = None
 
     def outcome(self) -> Outcome:
-        """What became of the call, judged by its last queue visit and what followed it."""
+        """What became of the call, judged by its last queue visit and what followed it.
+
+        A call an agent transferred stays "transferred" even when another agent answers it later
+        (the contact names that last agent); one that then waits in vain is abandoned or timed out.
+        """
         if self.transferred_last:
             return Outcome.TRANSFERRED
         if self.queue is not None:
             if self.queue_result == "connected":
-                return Outcome.HANDLED
+                return Outcome.TRANSFERRED if self.transferred_to is not None else Outcome.HANDLED
             if self.queue_result == "abandoned" or self.in_queue:
                 return Outcome.ABANDONED
             return Outcome.TIMEOUT

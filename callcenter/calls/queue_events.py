@@ -75,7 +75,7 @@ class QueueHandlers:
         if call.queued_at is not None and call.queued_at + wait > now:
             now = self.now = call.queued_at + wait
         call.in_queue, call.queue_result = False, "abandoned"
-        call.wait_seconds = (call.wait_seconds or 0.0) + wait
+        call.wait_seconds = wait
         for channel in list(call.ringing):
             self._end_ringing(call, channel, now, out)
         self.emit(
@@ -158,7 +158,7 @@ class QueueHandlers:
         call.agent_user_id = user.user_id if user else None
         call.connected, call.queue_result, call.in_queue = True, "connected", False
         call.answered = call.answered if call.answered is not None else now
-        call.wait_seconds = (call.wait_seconds or 0.0) + wait
+        call.wait_seconds = wait
         self.emit(
             call,
             CallConnected(
@@ -201,7 +201,7 @@ class QueueHandlers:
         talk = as_float(msg.get("TalkTime"))
         if call.answered is not None and call.answered + talk > now:
             now = self.now = call.answered + talk
-        call.talk_seconds = (call.talk_seconds or 0.0) + talk
+        call.talk_seconds = talk
         call.complete_reason = msg.get("Reason")
         call.connected = False
         call.stop_hold(now)

@@ -62,6 +62,23 @@ def _member_by_device(tracker: CallTracker) -> dict[str, str]:
     return {member_key(interface): interface for interface in tracker.agents.agents}
 
 
+@dataclass(frozen=True)
+class ResyncMark:
+    """What the tracker held when the lists were asked for.
+
+    Events keep arriving while the lists are on their way: a call that starts after the mark
+    is missing from a list that was made before it, and is not over.
+    """
+
+    calls: frozenset[str]
+    channels: frozenset[str]
+
+
+def mark(tracker: CallTracker) -> ResyncMark:
+    """Take the mark just before sending CoreShowChannels/QueueStatus."""
+    return ResyncMark(frozenset(tracker.calls), tracker.live_channels())
+
+
 def reconcile(
     tracker: CallTracker,
     channels: Iterable[AmiEventLike],
@@ -69,11 +86,13 @@ def reconcile(
     now: float,
     *,
     boot: str | None = None,
+    since: ResyncMark | None = None,
 ) -> ResyncResult:
     """Bring ``tracker`` in line with CoreShowChannel and QueueStatus items received at ``now``.
 
     ``boot`` is the Asterisk boot the lists come from: calls closed blind keep the key of their
-    own boot, calls found up get keys of this one.
+    own boot, calls found up get keys of this one. ``since``: the mark taken before the lists
+    were asked for; only what the tracker held then can have ended unseen.
     """
     result = ResyncResult()
     tracker.now = max(tracker.now, now)
@@ -91,7 +110,7 @@ def reconcile(
             up[linkedid].append(item)
 
     for linkedid, call in list(tracker.calls.items()):
-        if linkedid in up:
+        if linkedid in up or (since is not None and linkedid not in since.calls):
             continue
         result.ended_while_blind.append(tracker.close_call(call, now, result.events, reconstructed=True))
     if boot is not None:
@@ -100,6 +119,8 @@ def reconcile(
     members = _member_by_device(tracker)
     for linkedid, items in up.items():
         call = tracker.calls.get(linkedid)
+        if call is None and tracker.finished_recently(linkedid):
+            continue  # it ended (and was seen ending) while the list was on its way
         if call is None:
             oldest = max(duration_seconds(i.get("Duration")) for i in items)
             call = tracker.adopt(linkedid, now - oldest)
@@ -107,16 +128,17 @@ def reconcile(
             result.adopted.append(linkedid)
         else:
             result.continued.append(linkedid)
-        _align_channels(tracker, call, items)
+        _align_channels(tracker, call, items, since)
         _apply_channels(tracker, call, items, entries, members, now, result.events)
     return result
 
 
-def _align_channels(tracker: CallTracker, call: CallState, items: list[AmiEventLike]) -> None:
+def _align_channels(tracker: CallTracker, call: CallState, items: list[AmiEventLike], since: ResyncMark | None) -> None:
     names = {i.get("Channel") or "" for i in items}
     for channel in list(call.live - names):
-        tracker.forget_channel(call, channel)
-    for channel in names - call.live:
+        if since is None or channel in since.channels:
+            tracker.forget_channel(call, channel)
+    for channel in names - call.live - call.dead:
         tracker.attach_channel(call, channel)
 
 

@@ -21,7 +21,8 @@ class Outcome(enum.StrEnum):
 
 @dataclass(slots=True)
 class CallSummary:
-    """One finished call. Wait and talk seconds are Asterisk's own figures where it gives them."""
+    """One finished call. Wait and talk seconds are Asterisk's own figures where it gives them, for the
+    last queue visit (the one the named agent answered); ``ring_attempts`` counts every agent rung."""
 
     key: CallKey
     caller_number: str | None

@@ -129,7 +129,7 @@ class CallTracker(QueueHandlers):
             at = as_float(stamp, at or self.now)
         if at is not None and at > self.now:
             self.now = at
-        out: list[TrackerEvent] = self.agents.tick(self.now) if self.agents._wrapping else []
+        out: list[TrackerEvent] = self.agents.tick(self.now) if self.agents.wrapping else []
         handler(msg, self.now, out)
         return out
 
@@ -180,6 +180,14 @@ class CallTracker(QueueHandlers):
             self.on_finished(summary)
         return summary
 
+    def live_channels(self) -> frozenset[str]:
+        """Every channel the tracker holds as up."""
+        return frozenset(self._channels)
+
+    def finished_recently(self, linkedid: str) -> bool:
+        """True when call ``linkedid`` ended here lately (its contact is recorded or on its way)."""
+        return linkedid in self._recent_set
+
     def adopt(self, linkedid: str, started: float) -> CallState:
         """The state of call ``linkedid``, created when unknown (used by resync)."""
         call = self.calls.get(linkedid)
@@ -208,6 +216,7 @@ class CallTracker(QueueHandlers):
         self._recent_set.add(linkedid)
 
     def emit(self, call: CallState, event: CallEvent, out: list[TrackerEvent]) -> None:
+        """Add ``event`` to the call's timeline and to the events returned to the caller."""
         call.timeline.append(event)
         out.append(event)
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from callcenter import migrate
 from callcenter.calls.clock import CLOCK_EVENTS
@@ -138,7 +140,18 @@ def replay(
         if url is None:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'replay.db'}"
             migrate.upgrade(url)
-        calls = asyncio.run(replay_into(messages, url, server=server, wrapup=queues, region=settings.default_region))
+        try:
+            calls = asyncio.run(
+                replay_into(messages, url, server=server, wrapup=queues, region=settings.default_region)
+            )
+        except (SQLAlchemyError, OSError) as exc:
+            reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).splitlines()[0]
+            typer.echo(
+                f"error: cannot record into {make_url(url).render_as_string()}: {reason} "
+                "(is it reachable and migrated? `callcenter db upgrade`)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
     if as_json:
         for call in calls:
             typer.echo(json.dumps(call.to_json(), ensure_ascii=False))

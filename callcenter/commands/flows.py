@@ -12,11 +12,14 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 
 from callcenter.config import Settings
+from callcenter.db import create_engine, create_sessionmaker
 from callcenter.ivr.catalog import FlowCatalog, InvalidFlow
 from callcenter.ivr.coverage import load_cases, run_cases
 from callcenter.ivr.schema import flow_schema_text
+from callcenter.ivr.services import CustomerDirectory
 from callcenter.ivr.simulate import QUEUE_RESULTS, Simulation, parse_digits, simulate
 from callcenter.ivr.validate import CheckOptions, check_paths
+from callcenter.wiring.ivr_customers import RepositoryCustomers
 
 app = typer.Typer(help="IVR flows: check, simulate, coverage, JSON schema.", no_args_is_help=True)
 
@@ -98,6 +101,9 @@ def simulate_command(
     ),
     time: str | None = typer.Option(None, help="Instant of the call, ISO 8601 (default: now)."),
     customers: Path | None = typer.Option(None, help="YAML/JSON list of fixture customers for lookups."),
+    database: str | None = typer.Option(
+        None, help="Look customers up in this repository (SQLAlchemy URL, e.g. $CALLCENTER_DATABASE_URL)."
+    ),
     queue_result: list[str] = typer.Option(
         None, "--queue-result", help=f"How the caller leaves each queue: {', '.join(QUEUE_RESULTS)} (repeat)."
     ),
@@ -114,18 +120,30 @@ def simulate_command(
     if catalog.get(name) is None:
         typer.echo(f"no flow named '{name}'", err=True)
         raise typer.Exit(1)
-    result = asyncio.run(
-        simulate(
-            catalog,
-            name,
-            caller=caller,
-            digits=parse_digits(digits),
-            at=at,
-            customers=_load_customers(customers),
-            queue_results=queue_result or [],
-            channel_variables=channel,
-        )
-    )
+    if customers is not None and database:
+        raise typer.BadParameter("give --customers or --database, not both", param_hint="--database")
+
+    async def run() -> Simulation:
+        directory: CustomerDirectory | list[dict] = _load_customers(customers)
+        engine = create_engine(database) if database else None
+        if engine is not None:
+            directory = RepositoryCustomers(create_sessionmaker(engine), default_region=Settings().default_region)
+        try:
+            return await simulate(
+                catalog,
+                name,
+                caller=caller,
+                digits=parse_digits(digits),
+                at=at,
+                customers=directory,
+                queue_results=queue_result or [],
+                channel_variables=channel,
+            )
+        finally:
+            if engine is not None:
+                await engine.dispose()
+
+    result = asyncio.run(run())
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
     else:

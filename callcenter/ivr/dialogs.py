@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from callcenter.ivr.model import DIGITS, CallbackNode, SurveyNode
-from callcenter.ivr.services import CallbackRequest, SurveyResult
+from callcenter.ivr.services import CallbackRefused, CallbackRequest, SurveyResult
 from callcenter.ivr.session import Outcome, Session
 
 NUMBER_MAX_DIGITS = 15  # E.164 allows at most 15 digits
@@ -60,7 +60,12 @@ async def run_callback(session: Session, node_id: str, node: CallbackNode) -> st
         linkedid=session.port.linkedid,
         requested_at=session.services.clock(),
     )
-    await session.services.callbacks.book_callback(request)
+    try:
+        await session.services.callbacks.book_callback(request)
+    except CallbackRefused as error:
+        await session.warn(node_id, f"callback to {number} refused: {error}")
+        await session.record_input(node_id, "callback_number", number, "refused")
+        return node.declined
     session.variables["callback_number"] = number
     if node.done_prompt:
         await session.port.play(node.done_prompt)

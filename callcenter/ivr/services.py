@@ -39,11 +39,15 @@ class CallbackRequest:
     requested_at: dt.datetime
 
 
+class CallbackRefused(Exception):
+    """The number cannot be called back (not a phone number, barred ...); ``str()`` says why."""
+
+
 class CallbackBooker(Protocol):
     """Stores a callback request (the repository in production)."""
 
     async def book_callback(self, request: CallbackRequest) -> None:
-        """Record the request so an agent calls back."""
+        """Record the request so an agent calls back; raise CallbackRefused for a number that cannot be."""
         ...
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from callcenter.ivr.catalog import FlowCatalog
 from callcenter.ivr.engine import IvrEngine, SessionResult
 from callcenter.ivr.port import CallerHungUp, SayKind
-from callcenter.ivr.services import Customer, IvrEvent, IvrServices, KeptCallbacks, KeptSurveys
+from callcenter.ivr.services import Customer, CustomerDirectory, IvrEvent, IvrServices, KeptCallbacks, KeptSurveys
 from callcenter.ivr.session import Outcome
 
 HANG_UP = "h"
@@ -199,14 +199,19 @@ async def simulate(
     caller: str,
     digits: list[str],
     at: dt.datetime,
-    customers: list[Customer] | None = None,
+    customers: CustomerDirectory | list[Customer] | None = None,
     queue_results: list[str] | None = None,
     channel_variables: dict[str, str] | None = None,
 ) -> Simulation:
-    """Run one scripted call; after a queue, each entry of ``queue_results`` resumes the flow."""
+    """Run one scripted call; after a queue, each entry of ``queue_results`` resumes the flow.
+
+    ``customers`` is a directory (the repository) or a list of fixture customers.
+    """
     callbacks, surveys, events = KeptCallbacks(), KeptSurveys(), []
     services = IvrServices(
-        customers=FixtureCustomers(customers or []),
+        customers=customers
+        if customers is not None and not isinstance(customers, list)
+        else FixtureCustomers(customers or []),
         callbacks=callbacks,
         surveys=surveys,
         clock=FixedClock(at),

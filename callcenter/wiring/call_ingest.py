@@ -22,7 +22,7 @@ from callcenter.calls.backfill import plan_backfill
 from callcenter.calls.events import CallKey, TrackerEvent
 from callcenter.calls.legs import AmiEventLike
 from callcenter.calls.queue_log import QueueLogRecord, parse_queue_log, split_at_restart
-from callcenter.calls.resync import RESYNC_EVENTS, reconcile
+from callcenter.calls.resync import RESYNC_EVENTS, mark, reconcile
 from callcenter.calls.summary import CallSummary
 from callcenter.calls.tracker import TRACKED_EVENTS, CallTracker
 from callcenter.contacts.call_recorder import CallRecorder, RecordedCall
@@ -35,6 +35,8 @@ log = structlog.get_logger(__name__)
 INGEST_EVENTS = TRACKED_EVENTS | RESYNC_EVENTS
 # queue_log lines are stamped in whole seconds and the link may have died a little before we noticed.
 BACKFILL_MARGIN_SECONDS = 5
+# How far back the queue_log is read so a call that ended in the blind window is seen from its start.
+LOOKBACK_SECONDS = 4 * 3600
 
 
 class QueueLogSource(Protocol):
@@ -106,6 +108,7 @@ class CallIngest:
         previous_boot = self.tracker.boot
         boot = self._boot_of(client)
         blind_since = self.last_event_at
+        before = mark(self.tracker)
         try:
             channels = await client.action("CoreShowChannels")
             status = await client.action("QueueStatus")
@@ -113,7 +116,7 @@ class CallIngest:
             log.warning("resync failed", server=client.name, error=str(exc))
             self.tracker.boot = boot
             return
-        result = reconcile(self.tracker, channels.events, status.events, self.clock(), boot=boot)
+        result = reconcile(self.tracker, channels.events, status.events, self.clock(), boot=boot, since=before)
         closed = {s.linkedid: s for s in self.tracker.pop_finished()}
         log.info(
             "resynced",
@@ -137,25 +140,41 @@ class CallIngest:
             return self.tracker.boot
         if boot.number == self._boot_number:
             return self.tracker.boot
+        first = self._boot_number is None
         self._boot_number = boot.number
-        return str(int(boot.started_at)) if boot.started_at is not None else str(boot.number)
+        if boot.started_at is None:
+            return str(boot.number)
+        started = int(boot.started_at)
+        if not first and self.tracker.boot.isdigit() and started <= int(self.tracker.boot):
+            # A new boot always gets a new id, even when the start estimate lands on the old second.
+            started = int(self.tracker.boot) + 1
+        return str(started)
 
     def _backfill(
         self, since: float, previous_boot: str, boot: str, closed: dict[str, CallSummary]
     ) -> list[CallSummary]:
         if self.queue_log is None:
             return []
-        records = self.queue_log.read_since(int(since) - BACKFILL_MARGIN_SECONDS)
+        window_start = int(since) - BACKFILL_MARGIN_SECONDS
+        records = self.queue_log.read_since(window_start - LOOKBACK_SECONDS)
         if previous_boot != boot:
             older, latest = split_at_restart(records)
         else:
             older, latest = [], records
-        skip = set(self.tracker.calls)
+        # Calls still up finish live; calls that ended live are recorded already (checked by Linkedid alone,
+        # which carries its epoch second, so a boot misjudged as new cannot make a second contact).
+        tracker = self.tracker
+        skip = {r.callid for r in records if r.callid in tracker.calls or tracker.finished_recently(r.callid)}
+        skip -= closed.keys()
         server = self.tracker.server
         summaries = plan_backfill(
-            older, lambda callid: CallKey(server, previous_boot, callid), skip=skip, closed_blind=closed
+            older,
+            lambda callid: CallKey(server, previous_boot, callid),
+            skip=skip,
+            closed_blind=closed,
+            since=window_start,
         )
-        summaries += plan_backfill(latest, self.tracker.key, skip=skip, closed_blind=closed)
+        summaries += plan_backfill(latest, self.tracker.key, skip=skip, closed_blind=closed, since=window_start)
         return summaries
 
     async def _record(self, summaries: list[CallSummary]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,9 +22,6 @@ class Replayed:
     events: list[TrackerEvent]
     calls: list[CallSummary]
 
-    def by_linkedid(self) -> dict[str, CallSummary]:
-        return {c.linkedid: c for c in self.calls}
-
 
 @dataclass
 class QueueLogCall:
@@ -38,7 +35,6 @@ class QueueLogCall:
     wait: int | None = None
     talk: int | None = None
     ended_by: str | None = None
-    events: list[str] = field(default_factory=list)
 
 
 def read_messages(name: str) -> list[AmiMessage]:
@@ -56,7 +52,6 @@ def read_queue_log(name: str) -> dict[str, QueueLogCall]:
             calls[callid] = QueueLogCall(callid, queue, data[1])
             continue
         call = calls[callid]
-        call.events.append(event)
         if event == "CONNECT":
             call.outcome, call.agent, call.wait = "handled", agent, int(data[0])
         elif event in ("COMPLETECALLER", "COMPLETEAGENT"):

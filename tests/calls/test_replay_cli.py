@@ -71,3 +71,10 @@ def test_unreadable_file_exits_1_with_a_message(tmp_path: Path, content: bytes |
     assert result.returncode == 1
     assert str(path) in result.stderr and "error:" in result.stderr
     assert result.stdout == ""
+
+
+def test_repository_without_schema_exits_1_with_a_hint(tmp_path: Path) -> None:
+    result = run(str(TRACES / "ami-01-handled-call.txt"), "--database-url", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 1
+    assert "cannot record into" in result.stderr and "callcenter db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr

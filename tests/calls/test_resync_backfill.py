@@ -13,7 +13,7 @@ from callcenter.calls.clock import CaptureClock
 from callcenter.calls.events import CallEnded
 from callcenter.calls.queue_log import parse_queue_log
 from callcenter.calls.replay import replay
-from callcenter.calls.resync import reconcile
+from callcenter.calls.resync import mark, reconcile
 from callcenter.contacts.call_recorder import CallRecorder
 from callcenter.contacts.models import Contact
 from callcenter.telephony.ami.codec import AmiDecoder, AmiMessage
@@ -153,3 +153,32 @@ def test_service_started_mid_call_adopts_the_calls_it_finds() -> None:
     assert (dave.agent_name, dave.talk_seconds, dave.queue) == ("Agent 1002", 2, "support")
     # Both had been up 12 s when listed.
     assert (carol.ended_at - carol.started_at).total_seconds() >= 12
+
+
+def test_events_that_arrive_while_the_lists_are_on_their_way_are_not_undone() -> None:
+    stream = messages("ami-01-handled-call")
+    tracker, clock = CallTracker("lab"), CaptureClock()
+    before = mark(tracker)
+    # The call starts after the lists were asked for, so they do not show it: it is not over.
+    stop = feed_until(tracker, clock, stream, lambda m: m.name == "QueueCallerJoin")
+    result = reconcile(tracker, channels=[], queue_status=[], now=clock.now or 0, since=before)
+    assert result.ended_while_blind == [] and list(tracker.calls) == ["1795438657.0"]
+    for msg in stream[stop:]:
+        tracker.feed(msg, clock.observe(msg))
+    (call,) = tracker.pop_finished()
+    assert call.outcome is Outcome.HANDLED and not call.reconstructed
+    # A list made while the call was still up arrives after its end: the call is not adopted again.
+    listed = [
+        AmiMessage.from_headers(
+            [
+                ("Event", "CoreShowChannel"),
+                ("Channel", "Local/s@customer-00000000;1"),
+                ("Uniqueid", "1795438657.0"),
+                ("Linkedid", "1795438657.0"),
+                ("Application", "Queue"),
+                ("Duration", "00:00:20"),
+            ]
+        )
+    ]
+    late = reconcile(tracker, channels=listed, queue_status=[], now=clock.now or 0, since=mark(tracker))
+    assert late.adopted == [] and not tracker.calls

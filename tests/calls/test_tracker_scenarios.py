@@ -125,12 +125,12 @@ def test_blind_transfer_back_into_a_queue() -> None:
     transfers = [e for e in out if isinstance(e, CallTransferred)]
     assert [(t.kind, t.target) for t in transfers] == [(TransferKind.BLIND, "700@transfers")]
     assert (call.outcome, call.queue, call.agent_name, call.hangup_by) == (
-        Outcome.HANDLED,
+        Outcome.TRANSFERRED,
         "sales",
         "Agent 1002",
         HangupBy.CALLER,
     )
-    assert (call.wait_seconds, call.talk_seconds) == (7, 41)
+    assert (call.wait_seconds, call.talk_seconds) == (4, 15)
     assert [e.agent_name for e in call.timeline if isinstance(e, CallConnected)] == ["Agent 1001", "Agent 1002"]
 
 
