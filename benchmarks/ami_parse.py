@@ -12,10 +12,14 @@ Run by hand (not part of the tests)::
    to the faster peer. Ours is measured four ways: full parse (every message's ``headers`` split, like
    the peers' dicts), three ``get`` lookups per message instead (headers are split only on demand),
    decode only, and the early ``only_events`` filter (call-lifecycle events; VarSet/Newexten, two thirds
-   of the volume, are skipped unsplit), alone and with three lookups on what is kept.
+   of the volume, are skipped unsplit), alone and with three lookups on what is kept. pyst2 is also run
+   once live: its ``Manager`` (threads, one ``recv`` per byte) reading 5,000 events from a TCP socket.
 2. Reader lag. A separate process plays Asterisk over a real TCP socket and sends the capture events at
    ``--rate`` events/s in 10 ms batches; our AmiClient receives them while a probe task measures how late
-   the event loop wakes it (p50/p99/p99.9).
+   the event loop wakes it (p50/p99/p99.9). A second run floods 100,000 events as fast as the sender
+   can: the rate they arrive at the consumer is the client's end-to-end ceiling.
+3. Dead link. A server that stops answering but keeps the socket open: seconds until the client's
+   default keepalive notices and drops the connection (to reconnect).
 """
 
 from __future__ import annotations
@@ -25,19 +29,19 @@ import asyncio
 import gc
 import importlib
 import importlib.util
-import io
 import multiprocessing
 import socket
 import statistics
 import sys
 import time
-import types
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from callcenter.telephony.ami import AmiClient, AmiDecoder, AmiMessage
+from ami_peers import load_panoramisk, panoramisk, pyst2, pyst2_live
+
+from callcenter.telephony.ami import AmiClient, AmiDecoder, AmiMessage, encode_message
 
 TRACES = Path(__file__).resolve().parents[1] / "tests" / "data" / "asterisk-traces"
 CHUNK = 65536
@@ -112,104 +116,27 @@ def ours(chunks: list[bytes], *, only: frozenset[str] | None = None, use: str = 
     return count
 
 
-def load_panoramisk() -> types.ModuleType | None:
-    """panoramisk's ``ami_protocol`` module without running the package ``__init__``.
-
-    The package ``__init__`` imports the whole library (manager, call_manager, fast_agi); older releases
-    fail there on Python 3.11 (``asyncio.coroutine`` is gone) and none of it is the parser. So an empty
-    package module is put in its place and only ``ami_protocol`` (with the ``message``, ``actions`` and
-    ``utils`` modules it imports) is loaded from the installed files: the parser runs unmodified.
-    """
-    spec = importlib.util.find_spec("panoramisk")
-    if spec is None or spec.submodule_search_locations is None:
-        return None
-    package = types.ModuleType("panoramisk")
-    package.__path__ = list(spec.submodule_search_locations)
-    saved = sys.modules.get("panoramisk")
-    sys.modules["panoramisk"] = package
-    try:
-        return importlib.import_module("panoramisk.ami_protocol")
-    finally:
-        if saved is not None:
-            sys.modules["panoramisk"] = saved
-
-
-class _PanoramiskFactory:
-    """Stands in for panoramisk's Manager: counts what its protocol dispatches."""
-
-    forgetable_actions: tuple[str, ...] = ()
-    awaiting_actions: tuple[str, ...] = ()
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def dispatch(self, message: object) -> None:
-        self.count += 1
-
-    def connection_lost(self, exc: object) -> None:
-        pass  # a Shutdown event in the stream makes panoramisk call this
-
-
-class _NullTransport:
-    def write(self, data: bytes) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def panoramisk(module: types.ModuleType, chunks: list[bytes]) -> int:
-    """panoramisk's own ``AMIProtocol.data_received`` fed the 64 KiB pieces."""
-    protocol = module.AMIProtocol()
-    protocol.connection_made(_NullTransport())
-    factory = _PanoramiskFactory()
-    protocol.factory = factory
-    protocol.version = "11.0.0"  # banner already consumed
-    for chunk in chunks:
-        protocol.data_received(chunk)
-        protocol.closed = False  # a Shutdown in the stream "closes" it; keep parsing like a new connection
-    return factory.count + len(protocol.responses)
-
-
-def pyst2(stream: bytes) -> int:
-    """pyst2's own reader and parser: ``Manager._receive_data`` over an in-memory file, then the
-    ``ManagerMsg``/``Event`` construction its ``message_loop`` thread does, without the threads.
-
-    Its reader iterates the socket file line by line (over TCP it uses an unbuffered file and so makes
-    one ``recv`` per byte); here the file is a BytesIO, which only makes pyst2 faster than it is live.
-    """
-    from asterisk import manager as pyst2_manager
-
-    client = pyst2_manager.Manager()
-    client.title = "Asterisk Call Manager"  # banner already consumed
-    client._sock = io.BytesIO(stream)
-    client._connected.set()
-    client._running.set()
-    client._receive_data()  # reads to EOF, queues one list of lines per message, then None
-    queue = client._message_queue
-    count = 0
-    while (lines := queue.get_nowait()) is not None:
-        message = pyst2_manager.ManagerMsg(lines)
-        if message.has_header("Event"):
-            pyst2_manager.Event(message)
-        count += 1
-    client._running.clear()  # its threads never started; otherwise __del__ tries to join them
-    return count
-
-
 # --- measuring -------------------------------------------------------------------------------------
 
 
-def median_rate(run: Callable[[], int], messages: int, rounds: int) -> tuple[float, float, float, int]:
-    """(median, min, max) messages/s over ``rounds`` runs, and the messages the parser produced."""
-    rates = []
-    produced = 0
+def interleaved_rates(
+    runs: dict[str, Callable[[], int]], messages: int, rounds: int
+) -> dict[str, tuple[float, float, float, int]]:
+    """(median, min, max) messages/s and messages produced, per parser.
+
+    Each round runs every parser once, in turn, so a change of machine load hits all of them alike.
+    """
+    rates: dict[str, list[float]] = {name: [] for name in runs}
+    produced: dict[str, int] = {}
     for _ in range(rounds):
-        gc.collect()
-        started = time.perf_counter()
-        produced = run()
-        rates.append(messages / (time.perf_counter() - started))
-    return statistics.median(rates), min(rates), max(rates), produced
+        for name, run in runs.items():
+            gc.collect()
+            started = time.perf_counter()
+            produced[name] = run()
+            rates[name].append(messages / (time.perf_counter() - started))
+    return {
+        name: (statistics.median(values), min(values), max(values), produced[name]) for name, values in rates.items()
+    }
 
 
 def throughput(rounds: int, repeat: int) -> None:
@@ -220,30 +147,32 @@ def throughput(rounds: int, repeat: int) -> None:
     events = sum(m.kind == "event" for m in reference)
     kept = sum(m.kind != "event" or m.name in SERVICE_EVENTS for m in reference)
     print(f"stream: {len(stream) / 1e6:.1f} MB, {messages} messages ({events} events), {len(chunks)} reads of 64 KiB")
-    print(
-        f"early filter keeps {kept} of {messages} messages ({kept / messages:.0%}): {len(SERVICE_EVENTS)} event names"
-    )
-    print(f"rounds: {rounds}, medians in messages/s on one core (Python {sys.version.split()[0]})\n")
+    share = f"{kept / messages:.0%}"
+    print(f"early filter keeps {kept} of {messages} messages ({share}), {len(SERVICE_EVENTS)} event names")
+    print(f"rounds: {rounds} (parsers interleaved), messages/s on one core (Python {sys.version.split()[0]})\n")
 
-    results: dict[str, tuple[float, float, float, int]] = {}
-    results["callcenter full parse"] = median_rate(lambda: ours(chunks), messages, rounds)
-    results["callcenter 3 lookups"] = median_rate(lambda: ours(chunks, use="lookups"), messages, rounds)
-    results["callcenter decode only"] = median_rate(lambda: ours(chunks, use="none"), messages, rounds)
-    results["callcenter early filter"] = median_rate(
-        lambda: ours(chunks, only=SERVICE_EVENTS, use="none"), messages, rounds
-    )
-    results["callcenter filter+lookups"] = median_rate(
-        lambda: ours(chunks, only=SERVICE_EVENTS, use="lookups"), messages, rounds
-    )
+    runs: dict[str, Callable[[], int]] = {
+        "callcenter full parse": lambda: ours(chunks),
+        "callcenter 3 lookups": lambda: ours(chunks, use="lookups"),
+        "callcenter decode only": lambda: ours(chunks, use="none"),
+        "callcenter early filter": lambda: ours(chunks, only=SERVICE_EVENTS, use="none"),
+        "callcenter filter+lookups": lambda: ours(chunks, only=SERVICE_EVENTS, use="lookups"),
+    }
     module = load_panoramisk()
     if module is not None:
-        results["panoramisk"] = median_rate(lambda: panoramisk(module, chunks), messages, rounds)
+        runs["panoramisk"] = lambda: panoramisk(module, chunks)
     else:
         print("panoramisk not installed (pip install -e '.[bench]'): skipped")
-    if importlib.util.find_spec("asterisk") is not None:
-        results["pyst2"] = median_rate(lambda: pyst2(stream), messages, rounds)
+    has_pyst2 = importlib.util.find_spec("asterisk") is not None
+    if has_pyst2:
+        runs["pyst2"] = lambda: pyst2(stream)
     else:
         print("pyst2 not installed: skipped")
+    results = interleaved_rates(runs, messages, rounds)
+    if has_pyst2:
+        live = [f for f in stream.split(b"\r\n\r\n")[:-1] if f.startswith(b"Event: ")][:5000]
+        rate = pyst2_live([f + b"\r\n\r\n" for f in live])
+        results["pyst2 live over TCP"] = (rate, rate, rate, len(live))
 
     peers = {k: v[0] for k, v in results.items() if not k.startswith("callcenter")}
     fastest_peer = max(peers.values()) if peers else None
@@ -251,7 +180,8 @@ def throughput(rounds: int, repeat: int) -> None:
     for name, (median, low, high, produced) in results.items():
         ratio = f"{median / fastest_peer:.2f}x" if fastest_peer else "-"
         print(f"{name:<26}{median:>12,.0f}{low:>12,.0f}{high:>12,.0f}{produced:>10}{ratio:>14}")
-    print("\n(produced: messages the parser handed on; pyst2 merges list items after 'status will follow')")
+    print("\n(produced: messages the parser handed on; pyst2 merges list items after 'status will follow';")
+    print(" 'pyst2 live' is one run of 5,000 events through its Manager threads over TCP, not a median)")
 
 
 # --- reader lag over a real socket -----------------------------------------------------------------
@@ -285,18 +215,22 @@ def _sender(port_queue: multiprocessing.Queue, rate: int, seconds: float) -> Non
     listener.close()
 
 
-async def _measure_lag(port: int, seconds: float) -> tuple[list[float], int, int]:
+async def _measure_lag(port: int, seconds: float) -> tuple[list[float], int, int, float]:
     received = 0
     sent = -1
+    first = last = 0.0
     finished = asyncio.Event()
 
     def consume(event: AmiMessage) -> None:
-        nonlocal received, sent
+        nonlocal received, sent, first, last
         if event.name == "BenchmarkEnd":
             sent = int(event["Sent"])
             finished.set()
         else:
             received += 1
+            last = time.perf_counter()
+            if received == 1:
+                first = last
 
     client = AmiClient(
         "bench", "127.0.0.1", port, username="bench", secret="bench", consumer=consume, keepalive_interval=3600
@@ -310,7 +244,7 @@ async def _measure_lag(port: int, seconds: float) -> tuple[list[float], int, int
         await asyncio.sleep(0.001)
         lags.append(loop.time() - planned)
     await client.close()
-    return lags, received, sent
+    return lags, received, sent, (received - 1) / (last - first) if last > first else 0.0
 
 
 def reader_lag(rate: int, seconds: float) -> None:
@@ -318,7 +252,7 @@ def reader_lag(rate: int, seconds: float) -> None:
     sender = multiprocessing.Process(target=_sender, args=(ports, rate, seconds), daemon=True)
     sender.start()
     port = ports.get(timeout=10)
-    lags, received, sent = asyncio.run(_measure_lag(port, seconds))
+    lags, received, sent, rate_seen = asyncio.run(_measure_lag(port, seconds))
     sender.join(timeout=5)
     lags.sort()
 
@@ -326,8 +260,53 @@ def reader_lag(rate: int, seconds: float) -> None:
         return lags[min(len(lags) - 1, int(p / 100 * len(lags)))] * 1000
 
     print(f"\nreader lag at {rate:,} events/s for {seconds:g} s over TCP (sender in another process):")
-    print(f"events sent {sent:,}, received {received:,}; loop wake-up lateness over {len(lags):,} probes of 1 ms:")
+    print(f"events sent {sent:,}, received {received:,} (at {rate_seen:,.0f}/s, AmiClient to a consumer that counts);")
+    print(f"loop wake-up lateness over {len(lags):,} probes of 1 ms:")
     print(f"p50 {pct(50):.2f} ms   p99 {pct(99):.2f} ms   p99.9 {pct(99.9):.2f} ms   max {lags[-1] * 1000:.2f} ms")
+
+
+# --- dead-link detection with the default keepalive ------------------------------------------------
+
+
+async def _dead_link_once(phase: float) -> float:
+    """Seconds from the moment the server goes silent (socket left open) to the client dropping it."""
+    silent = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"Asterisk Call Manager/11.0.0\r\n")
+        decoder = AmiDecoder(expect_banner=False)
+        while data := await reader.read(65536):
+            for action in decoder.feed(data):
+                if silent.is_set():
+                    continue  # a dead peer: the socket stays open, nothing comes back
+                reply = [("Response", "Success"), ("ActionID", action.action_id or "")]
+                writer.write(encode_message([*reply, ("Ping", "Pong")] if action.name == "Ping" else reply))
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = AmiClient("bench", "127.0.0.1", port, username="bench", secret="bench", fully_booted_wait=0)
+    await client.connect()
+    await asyncio.sleep(phase)  # somewhere in the keepalive cycle
+    silent.set()
+    started = time.perf_counter()
+    for _ in range(2000):
+        if not client.connected:
+            break
+        await asyncio.sleep(0.002)
+    detected = time.perf_counter() - started
+    await client.close()
+    server.close()
+    await server.wait_closed()
+    return detected
+
+
+def dead_link(runs: int) -> None:
+    phases = [0.8 * (i + 0.5) / runs for i in range(runs)]
+    delays = [asyncio.run(_dead_link_once(phase)) for phase in phases]
+    defaults = AmiClient.__init__.__kwdefaults__
+    interval, timeout = defaults["keepalive_interval"], defaults["keepalive_timeout"]
+    print(f"\ndead link (peer silent, socket open), keepalive {interval} s + {timeout} s, {runs} runs over the cycle:")
+    print(f"detected after median {statistics.median(delays):.2f} s, max {max(delays):.2f} s")
 
 
 def main() -> None:
@@ -336,11 +315,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="how many times the captures are repeated")
     parser.add_argument("--rate", type=int, default=10_000, help="events/s for the reader-lag measurement")
     parser.add_argument("--lag-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--flood-rate", type=int, default=1_000_000, help="a second lag run, 100,000 events sent at this rate"
+    )
     parser.add_argument("--skip-lag", action="store_true")
     args = parser.parse_args()
     throughput(args.rounds, args.repeat)
     if not args.skip_lag:
         reader_lag(args.rate, args.lag_seconds)
+        reader_lag(args.flood_rate, 100_000 / args.flood_rate)
+        dead_link(5)
 
 
 if __name__ == "__main__":

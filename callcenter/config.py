@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,7 @@ class AmiServerSettings(BaseModel):
     port: int = 5038
     username: str
     secret: SecretStr
+    auth: Literal["plain", "md5"] = Field("plain", description="md5: challenge login, the secret is not sent.")
     events: str | None = Field(
         "call,agent,system", description="Event classes requested at login (Events:); None sends no filter."
     )

@@ -15,20 +15,18 @@ caller awaits are in flight, so a consumer that awaits an action cannot deadlock
 from __future__ import annotations
 
 import asyncio
-import inspect
 import itertools
 import random
 import secrets
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
 
 from callcenter.telephony.ami.actions import AmiResponse
-from callcenter.telephony.ami.codec import AmiMessage
+from callcenter.telephony.ami.boot import AmiBoot, BootTracker
+from callcenter.telephony.ami.delivery import EventConsumer, EventDelivery
 from callcenter.telephony.ami.errors import (
     AmiActionError,
     AmiAuthenticationError,
@@ -36,6 +34,8 @@ from callcenter.telephony.ami.errors import (
     AmiError,
     AmiTimeoutError,
 )
+from callcenter.telephony.ami.login import log_in
+from callcenter.telephony.ami.message import AmiMessage
 from callcenter.telephony.ami.protocol import AmiProtocol
 
 if TYPE_CHECKING:
@@ -43,22 +43,10 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-EventConsumer = Callable[[AmiMessage], Awaitable[None] | None]
 ConnectHook = Callable[["AmiClient"], Awaitable[None]]
 
 # Events the client itself needs whatever the consumer's filter says.
 _LIFECYCLE_EVENTS = frozenset({"FullyBooted", "Shutdown"})
-# Uptime is reported in whole seconds: two estimates of a boot's start this close are the same boot.
-_BOOT_TOLERANCE_SECONDS = 2.0
-_FULLY_BOOTED_WAIT_SECONDS = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class AmiBoot:
-    """One boot of an Asterisk server as seen by this client."""
-
-    number: int  # 1 for the first boot seen, +1 after every restart
-    started_at: float | None  # epoch seconds, estimated from FullyBooted's Uptime (None if not seen)
 
 
 class AmiClient:
@@ -73,6 +61,7 @@ class AmiClient:
         username: str,
         secret: str,
         events: str | None = "on",
+        auth: str = "plain",
         consumer: EventConsumer | None = None,
         on_connect: ConnectHook | None = None,
         only_events: Iterable[str] | None = None,
@@ -84,14 +73,20 @@ class AmiClient:
         reconnect_max_delay: float = 30.0,
         max_backlog: int = 10_000,
         max_frame_bytes: int = 1 << 20,
+        fully_booted_wait: float = 1.0,
     ) -> None:
         self.name = name
         self.host = host
         self.port = port
         self.username = username
         self._secret = secret
+        for label, value in (("name", name), ("username", username), ("secret", secret), ("events", events or "")):
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"AMI {label} must not contain CR or LF")
         self.events = events
-        self._consumer = consumer
+        if auth not in ("plain", "md5"):
+            raise ValueError(f"AMI auth must be 'plain' or 'md5', not {auth!r}")
+        self.auth = auth
         self._on_connect = on_connect
         self._only_events = frozenset(only_events) | _LIFECYCLE_EVENTS if only_events is not None else None
         self.action_timeout = action_timeout
@@ -102,20 +97,21 @@ class AmiClient:
         self.reconnect_max_delay = reconnect_max_delay
         self.max_backlog = max_backlog
         self._max_frame_bytes = max_frame_bytes
+        self.fully_booted_wait = fully_booted_wait
         self.banner: str | None = None
-        self.boot: AmiBoot | None = None
+        self._boots = BootTracker()
         self.last_error: BaseException | None = None
         self.connections = 0  # successful logins so far
         self._protocol: AmiProtocol | None = None
         self._ids = itertools.count(1)
         self._id_prefix = f"{name}-{secrets.token_hex(3)}-"
-        self._backlog: deque[AmiMessage] = deque()
-        self._backlog_ready = asyncio.Event()
-        self._drained = asyncio.Event()  # set while every event read so far has been consumed
-        self._drained.set()
+        self._events = (
+            EventDelivery(name, consumer, limit=max_backlog, on_low_water=self._update_flow)
+            if consumer is not None
+            else None
+        )
         self._paused = False
         self._pauses = 0  # bumped on every pause, so keepalive knows silence was self-inflicted
-        self._shutdown_seen = False
         self._fully_booted_seen = asyncio.Event()
         self._connected = asyncio.Event()
         self._closing = False
@@ -140,6 +136,7 @@ class AmiClient:
             username=settings.username,
             secret=settings.secret.get_secret_value(),
             events=settings.events,
+            auth=settings.auth,
             consumer=consumer,
             on_connect=on_connect,
             only_events=only_events,
@@ -159,6 +156,11 @@ class AmiClient:
         return self._connected.is_set()
 
     @property
+    def boot(self) -> AmiBoot | None:
+        """The Asterisk boot the current (or last) connection talks to."""
+        return self._boots.current
+
+    @property
     def reading_paused(self) -> bool:
         """True while the socket is not read because the consumer is behind."""
         return self._paused
@@ -166,14 +168,15 @@ class AmiClient:
     @property
     def backlog(self) -> int:
         """Events read and not yet handed to the consumer."""
-        return len(self._backlog)
+        return len(self._events) if self._events is not None else 0
 
     async def start(self) -> None:
         """Connect in the background and stay connected (retrying with backoff) until ``close``."""
         if self._supervisor is not None:
             return
         self._closing = False
-        self._delivery = asyncio.create_task(self._deliver(), name=f"ami-deliver-{self.name}")
+        if self._events is not None:
+            self._delivery = asyncio.create_task(self._events.run(), name=f"ami-deliver-{self.name}")
         self._supervisor = asyncio.create_task(self._supervise(), name=f"ami-{self.name}")
 
     async def connect(self) -> None:
@@ -207,12 +210,12 @@ class AmiClient:
         if protocol is not None:
             protocol.abort()
         delivery, self._delivery = self._delivery, None
-        if delivery is not None:
+        if delivery is not None and self._events is not None:
             try:
                 async with asyncio.timeout(2.0):
-                    await self._drained.wait()
+                    await self._events.wait_drained()
             except TimeoutError:
-                log.warning("ami events not delivered at close", server=self.name, events=len(self._backlog))
+                log.warning("ami events not delivered at close", server=self.name, events=len(self._events))
             delivery.cancel()
             await asyncio.gather(delivery, return_exceptions=True)
 
@@ -286,12 +289,14 @@ class AmiClient:
                 await self._run_connected(protocol)
             except asyncio.CancelledError:
                 raise
-            except (AmiError, OSError) as exc:
+            except Exception as exc:
                 self.last_error = exc
                 if isinstance(exc, AmiAuthenticationError):
                     log.error("ami login refused", server=self.name, error=str(exc))
-                else:
+                elif isinstance(exc, AmiError | OSError):
                     log.warning("ami connection failed", server=self.name, error=str(exc))
+                else:
+                    log.exception("ami connection crashed", server=self.name)
                 if self._resolve_first_attempt(exc):
                     return
             finally:
@@ -349,10 +354,10 @@ class AmiClient:
             await self._login(protocol)
             # Asterisk sends FullyBooted right after a successful login; wait a little (it may be filtered).
             try:
-                async with asyncio.timeout(_FULLY_BOOTED_WAIT_SECONDS):
+                async with asyncio.timeout(self.fully_booted_wait):
                     await self._fully_booted_seen.wait()
             except TimeoutError:
-                self._settle_boot(None)  # FullyBooted filtered out: only a Shutdown seen marks a new boot
+                self._boots.settle(None)  # FullyBooted filtered out: only a Shutdown seen marks a new boot
         except BaseException:
             protocol.abort()
             self._protocol = None
@@ -363,11 +368,13 @@ class AmiClient:
         return protocol
 
     async def _login(self, protocol: AmiProtocol) -> None:
-        fields = [("Username", self.username), ("Secret", self._secret)]
-        if self.events is not None:
-            fields.append(("Events", self.events))
+        limit = self.connect_timeout + 2.0  # Asterisk answers a wrong secret only after about a second
+
+        async def send(action: str, fields: list[tuple[str, str]]) -> AmiResponse:
+            return await self._send(protocol, action, fields, limit=limit)
+
         try:
-            await self._send(protocol, "Login", fields, limit=self.connect_timeout + 2.0)
+            await log_in(send, username=self.username, secret=self._secret, auth=self.auth, events=self.events)
         except AmiActionError as exc:
             raise AmiAuthenticationError(
                 f"AMI server {self.name} ({self.host}:{self.port}) refused the login of user "
@@ -390,7 +397,7 @@ class AmiClient:
             keepalive.cancel()
             await asyncio.gather(keepalive, return_exceptions=True)
         if not self._closing:
-            log.warning("ami connection lost", server=self.name, shutdown=self._shutdown_seen)
+            log.warning("ami connection lost", server=self.name, shutdown=self._boots.shutdown_seen)
 
     async def _keepalive(self, protocol: AmiProtocol) -> None:
         """Ping periodically; a Ping unanswered in time means a dead link: drop it so we reconnect."""
@@ -410,27 +417,6 @@ class AmiClient:
             except AmiError:
                 return
 
-    def _settle_boot(self, fully_booted: AmiMessage | None) -> None:
-        """Decide whether this connection sees the same Asterisk boot as the previous one."""
-        started_at: float | None = None
-        if fully_booted is not None:
-            try:
-                started_at = time.time() - float(fully_booted.get("Uptime") or 0)
-            except ValueError:
-                started_at = None
-        previous = self.boot
-        if previous is None:
-            self.boot = AmiBoot(1, started_at)
-        elif self._shutdown_seen or (
-            started_at is not None
-            and previous.started_at is not None
-            and abs(started_at - previous.started_at) > _BOOT_TOLERANCE_SECONDS
-        ):
-            self.boot = AmiBoot(previous.number + 1, started_at)
-        elif previous.started_at is None and started_at is not None:
-            self.boot = AmiBoot(previous.number, started_at)
-        self._shutdown_seen = False
-
     # events and back-pressure
 
     def _on_events(self, events: list[AmiMessage]) -> None:
@@ -439,53 +425,29 @@ class AmiClient:
             name = event.name
             if name == "FullyBooted":
                 # Settled before the event is queued, so a consumer handling it already sees the new boot.
-                self._settle_boot(event)
+                self._boots.settle(event)
                 self._fully_booted_seen.set()
             elif name == "Shutdown":
-                self._shutdown_seen = True
-        if self._consumer is None:
+                self._boots.shutdown_seen = True
+        if self._events is None:
             return
-        self._backlog.extend(events)
-        self._backlog_ready.set()
-        self._drained.clear()
-        if len(self._backlog) >= self.max_backlog:
+        self._events.put(events)
+        if self._events.full:
             self._update_flow()
 
     def _update_flow(self) -> None:
         """Pause reading when the backlog is full (unless awaited actions need replies); resume when drained."""
-        protocol = self._protocol
-        if protocol is None:
+        protocol, events = self._protocol, self._events
+        if protocol is None or events is None:
             return
-        backlog = len(self._backlog)
         if self._paused:
-            if backlog <= self.max_backlog // 2 or protocol.user_actions_in_flight:
+            if len(events) <= events.low_water or protocol.user_actions_in_flight:
                 self._paused = False
+                events.notify_low_water = False
                 protocol.resume_reading()
-        elif backlog >= self.max_backlog and not protocol.user_actions_in_flight:
+        elif events.full and not protocol.user_actions_in_flight:
             self._paused = True
             self._pauses += 1
+            events.notify_low_water = True
             protocol.pause_reading()
-            log.info("ami consumer behind, reading paused", server=self.name, backlog=backlog)
-
-    async def _deliver(self) -> None:
-        """Hand events to the consumer one at a time, in order."""
-        backlog = self._backlog
-        consumer = self._consumer
-        while True:
-            if not backlog:
-                self._backlog_ready.clear()
-                await self._backlog_ready.wait()
-                continue
-            event = backlog.popleft()
-            if self._paused:
-                self._update_flow()
-            if consumer is None:
-                continue
-            try:
-                result = consumer(event)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                log.exception("ami event consumer failed", server=self.name, event=event.name)
-            if not backlog:
-                self._drained.set()
+            log.info("ami consumer behind, reading paused", server=self.name, backlog=len(events))

@@ -29,6 +29,8 @@ __all__ = ["AmiDecoder", "AmiFrameError", "AmiMessage", "encode_action", "encode
 
 _TERMINATOR = b"\r\n\r\n"
 _EVENT_PREFIX = "Event: "
+# Pending bytes without a CRLF frame end beyond which a CRLF stream is checked for LF-only frames.
+_LONE_LF_CHECK_BYTES = 8192
 
 
 class AmiFrameError:
@@ -60,6 +62,7 @@ class AmiDecoder:
         self._max = max_frame_bytes
         self._only = only_events
         self._buf = b""
+        self._lone_lf: bool | None = None  # line endings are lone LFs (None: no line seen yet)
         # Bytes already thrown away of an oversize frame whose end has not arrived yet (0: not discarding).
         self._discarded = 0
 
@@ -67,9 +70,16 @@ class AmiDecoder:
         """Consume ``data``; return the messages completed by it, in order."""
         pending = self._buf
         buf = pending + data if pending else bytes(data)
-        if data.count(b"\n") != data.count(b"\r\n"):
-            # Lone LFs: rewrite every line ending as CRLF (on the joined buffer, so a CRLF split between
-            # two reads is not mistaken for a lone LF), then everything below sees one framing.
+        lone_lf = self._lone_lf
+        if lone_lf is None:
+            # The first line ending decides for the stream: scanning every read for lone LFs would cost
+            # more than decoding it (a peer that switches later is caught below, when no frame ends).
+            newline = buf.find(b"\n")
+            if newline >= 0:
+                lone_lf = self._lone_lf = newline == 0 or buf[newline - 1] != 0x0D
+        if lone_lf:
+            # Rewrite every line ending as CRLF, on the joined buffer so a CRLF split between two reads
+            # stays one; everything below then sees one framing.
             buf = buf.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         if self._need_banner:
             newline = buf.find(b"\n")
@@ -91,6 +101,11 @@ class AmiDecoder:
             pending = b""
         # Only the new bytes (plus 3 for a terminator split across reads) can complete a frame.
         if buf.find(_TERMINATOR, max(0, len(pending) - 3)) < 0:
+            if not lone_lf and len(buf) > _LONE_LF_CHECK_BYTES and b"\n\n" in buf:
+                # Frames ending in a lone LF after a CRLF start: treat the stream as LF from now on.
+                self._lone_lf = True
+                self._buf = b""
+                return self.feed(buf)
             self._keep_partial(buf)
             return []
         end = buf.rfind(_TERMINATOR)

@@ -75,22 +75,18 @@ class AmiMessage:
         if text is not None:
             lower = self._lower
             if lower is None:
-                if text.isascii():
-                    lower = self._lower = text.lower()
-                else:
+                if not text.isascii():
                     # Lower-casing may move positions in non-ASCII text: split instead.
                     self.headers  # noqa: B018
                     return self._lookup(key, default)
-            needles = _NEEDLES.get(key) or _needles(key)
-            if needles is not None:
-                first_line, other_line = needles
-                if lower.startswith(first_line):
-                    start = len(first_line)
-                else:
-                    start = lower.find(other_line)
-                    if start < 0:
-                        return default
-                    start += len(other_line)
+                # A CRLF in front lets one search find the first line too (positions move by 2).
+                lower = self._lower = "\r\n" + text.lower()
+            needle = _NEEDLES.get(key) or _needle(key)
+            if needle is not None:
+                found = lower.find(needle)
+                if found < 0:
+                    return default
+                start = found + len(needle) - 2
                 if text[start : start + 1] == " ":
                     end = text.find("\r\n", start)
                     return text[start + 1 :] if end < 0 else text[start + 1 : end]
@@ -139,18 +135,17 @@ class AmiMessage:
         return f"<AmiMessage {self.kind} {self.name!r}{server}>"
 
 
-_NEEDLES: dict[str, tuple[str, str]] = {}
+_NEEDLES: dict[str, str] = {}
 
 
-def _needles(key: str) -> tuple[str, str] | None:
-    """What ``key`` looks like at the start of the frame and at the start of a later line (lower case)."""
-    if ":" in key or "\r" in key or "\n" in key:
+def _needle(key: str) -> str | None:
+    """``key`` as it starts a line of the lower-cased frame (``"\\r\\nkey:"``); None if it cannot."""
+    if not key or ":" in key or "\r" in key or "\n" in key:
         return None
-    lowered = key.lower() + ":"
-    needles = (lowered, "\r\n" + lowered)
+    needle = "\r\n" + key.lower() + ":"
     if len(_NEEDLES) < 1024:  # header names come from code; the cap only guards against odd callers
-        _NEEDLES[key] = needles
-    return needles
+        _NEEDLES[key] = needle
+    return needle
 
 
 def classify(headers: list[tuple[str, str]]) -> tuple[str, str]:
@@ -183,6 +178,11 @@ def split_headers(frame: str) -> list[tuple[str, str]]:
 
 
 def _loose_header(line: str) -> tuple[str, str]:
-    """A line without ``": "``: split at the first colon (one space after it is optional)."""
-    key, _, value = line.partition(":")
+    """A line without ``": "``: split at the first colon (one space after it is optional).
+
+    A line with no colon at all is no header (Asterisk ignores it): it is kept, nameless, as ``("", line)``.
+    """
+    key, colon, value = line.partition(":")
+    if not colon:
+        return "", line
     return key, value[1:] if value[:1] == " " else value

@@ -34,7 +34,10 @@ class AmiProtocol(asyncio.Protocol):
     ) -> None:
         self.server = server
         self._on_events = on_events
-        self._decoder = AmiDecoder(max_frame_bytes=max_frame_bytes, only_events=only_events)
+        # The filter is applied here, after matching replies, not in the decoder: the items of a list
+        # action must reach it whatever their event name.
+        self._decoder = AmiDecoder(max_frame_bytes=max_frame_bytes)
+        self._only = only_events
         self._pending: dict[str, PendingAction] = {}
         self._user_actions = 0
         self._transport: asyncio.Transport | None = None
@@ -64,6 +67,7 @@ class AmiProtocol(asyncio.Protocol):
         server = self.server
         events: list[AmiMessage] = []
         pending = self._pending
+        only = self._only
         for message in messages:
             message.server = server
             if pending:
@@ -79,7 +83,8 @@ class AmiProtocol(asyncio.Protocol):
                             self._forget(action_id)
                         continue
             if message.kind == "event":
-                events.append(message)
+                if only is None or message.name in only:
+                    events.append(message)
             else:
                 # A reply to an action already given up on (timeout) or a server that echoes oddly.
                 log.debug("ami reply without waiter", server=server, action_id=message.action_id)

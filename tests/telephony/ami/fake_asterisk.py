@@ -7,6 +7,7 @@ client is tested against what Asterisk really sends, over a real TCP socket on 1
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import time
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class Session:
     writer: asyncio.StreamWriter
     authenticated: bool = False
     stalled: bool = False  # reads actions, answers nothing: a dead link seen from the client
+    challenge: str = ""  # the last MD5 challenge sent
     actions: list[AmiMessage] = field(default_factory=list)
 
     def write(self, data: bytes) -> None:
@@ -87,6 +89,7 @@ class FakeAsterisk:
         self.logins: list[AmiMessage] = []
         self.booted_at = time.time() - 66
         self.interleave: list[bytes] = CALL_EVENTS[:8]
+        self.send_fully_booted = True  # False: as if the login's Events filter left out the system class
         self._server: asyncio.Server | None = None
         self._rng = random.Random(3)
 
@@ -146,13 +149,20 @@ class FakeAsterisk:
     async def _answer(self, session: Session, action: AmiMessage) -> None:
         name = action.name.lower()
         action_id = action.action_id
+        if name == "challenge":
+            session.challenge = str(self._rng.randrange(10**8, 10**9))
+            session.write(
+                f"Response: Success\r\nActionID: {action_id}\r\nChallenge: {session.challenge}\r\n\r\n".encode()
+            )
+            return
         if name == "login":
             self.logins.append(action)
-            if action.get("Username") == self.username and action.get("Secret") == self.secret:
+            if action.get("Username") == self.username and self._secret_matches(session, action):
                 session.authenticated = True
                 uptime = int(time.time() - self.booted_at)
                 session.write(with_action_id(LOGIN_OK, "s5-001", action_id))
-                session.write(FULLY_BOOTED.replace(b"Uptime: 66\r\n", f"Uptime: {uptime}\r\n".encode()))
+                if self.send_fully_booted:
+                    session.write(FULLY_BOOTED.replace(b"Uptime: 66\r\n", f"Uptime: {uptime}\r\n".encode()))
             else:
                 # Asterisk waits about a second before refusing, then closes the socket.
                 await asyncio.sleep(self.auth_delay)
@@ -189,6 +199,12 @@ class FakeAsterisk:
             pass  # never answered: for timeouts and connections lost with actions pending
         else:
             session.write(with_action_id(UNKNOWN_COMMAND, "s6-003", action_id).replace(b"FooBar", action.name.encode()))
+
+    def _secret_matches(self, session: Session, action: AmiMessage) -> bool:
+        if (action.get("AuthType") or "").lower() == "md5":
+            expected = hashlib.md5((session.challenge + self.secret).encode(), usedforsecurity=False).hexdigest()
+            return bool(session.challenge) and action.get("Key") == expected
+        return action.get("Secret") == self.secret
 
     @staticmethod
     def _getvar_reply(session: Session, action: AmiMessage) -> None:

@@ -332,3 +332,117 @@ def test_server_names_must_be_unique() -> None:
     clients = [AmiClient("pbx", "127.0.0.1", username="u", secret="s") for _ in range(2)]
     with pytest.raises(ValueError, match="two AMI servers are named 'pbx'"):
         AmiServers(clients)
+
+
+async def test_without_fully_booted_only_a_shutdown_marks_a_new_boot(fake: FakeAsterisk) -> None:
+    fake.send_fully_booted = False
+    recorder = Recorder()
+    async with make_client(fake, recorder, fully_booted_wait=0.05) as client:
+        await recorder.wait_hooks(1)
+        fake.cut()  # a dropped connection is not a restart
+        await recorder.wait_hooks(2)
+        fake.restart()
+        await recorder.wait_hooks(3)
+        assert recorder.hooks == [(1, 1), (2, 1), (3, 2)]
+        assert client.boot is not None and client.boot.started_at is None
+
+
+async def test_consumer_errors_do_not_stop_delivery(fake: FakeAsterisk) -> None:
+    delivered: list[str] = []
+
+    def picky(event: AmiMessage) -> None:
+        if event.name == "Newchannel":
+            raise RuntimeError("consumer bug")
+        delivered.append(event.name)
+
+    async with make_client(fake, consumer=picky) as client:
+        fake.push(b"".join(CALL_EVENTS[:6]))
+        expected = [m.name for m in AmiDecoder(expect_banner=False).feed(b"".join(CALL_EVENTS[:6]))]
+        assert "Newchannel" in expected
+        async with asyncio.timeout(5):
+            while len(delivered) < 1 + sum(name != "Newchannel" for name in expected):
+                await client.ping()
+        assert delivered == ["FullyBooted", *(name for name in expected if name != "Newchannel")]
+        assert client.connected
+
+
+async def test_client_event_filter_keeps_lifecycle_events(fake: FakeAsterisk) -> None:
+    recorder = Recorder()
+    async with make_client(fake, recorder, only_events={"Hangup"}) as client:
+        await recorder.wait_hooks(1)
+        # List items are replies, not subscriptions: they arrive whatever the filter says.
+        status = await client.action("QueueStatus")
+        assert [e.name for e in status.events] == ["QueueParams", "QueueMember", "QueueMember", "QueueMember"]
+        fake.push(b"".join(CALL_EVENTS))
+        hangups = sum(f.startswith(b"Event: Hangup\r\n") for f in CALL_EVENTS)
+        await recorder.wait_for(lambda: sum(e.name == "Hangup" for e in recorder.events) == hangups)
+        fake.restart()
+        await recorder.wait_hooks(2)
+        names = [e.name for e in recorder.events]
+        assert set(names) == {"FullyBooted", "Hangup", "Shutdown"}
+        assert names.count("FullyBooted") == 2
+
+
+async def test_md5_challenge_login_never_sends_the_secret(fake: FakeAsterisk) -> None:
+    async with make_client(fake, auth="md5") as client:
+        assert client.connected
+        (session,) = fake.live
+        challenge, login = session.actions[:2]
+        assert (challenge.name, challenge["AuthType"]) == ("Challenge", "MD5")
+        assert login["AuthType"] == "MD5" and "Secret" not in login
+        assert len(login["Key"]) == 32
+    with pytest.raises(AmiAuthenticationError, match="Authentication failed"):
+        await make_client(fake, auth="md5", secret="wrong").connect()
+
+
+def test_credentials_with_line_breaks_are_refused_up_front() -> None:
+    with pytest.raises(ValueError, match="AMI secret must not contain CR or LF"):
+        AmiClient("pbx", "127.0.0.1", username="callcenter", secret="x\r\nAction: Originate")
+
+
+async def test_consumer_awaiting_actions_while_reading_is_paused_does_not_deadlock(fake: FakeAsterisk) -> None:
+    handled: list[str] = []
+    client: AmiClient
+
+    async def enriching_consumer(event: AmiMessage) -> None:
+        if event.name == "Newchannel":
+            # The reply sits behind events in the same socket: reading must go on while it is awaited.
+            reply = await client.action("Getvar", {"Variable": event["Uniqueid"]})
+            assert reply["Value"] == f"value-of-{event['Uniqueid']}"
+        handled.append(event.name)
+
+    client = make_client(fake, consumer=enriching_consumer, max_backlog=20)
+    async with client:
+        burst = b"".join(CALL_EVENTS) * 5
+        fake.push(burst)
+        expected = 1 + len(CALL_EVENTS) * 5  # FullyBooted + the events
+        async with asyncio.timeout(10):
+            while len(handled) < expected:
+                await client.ping()
+        assert client.connections == 1
+
+
+async def test_oversize_frame_is_dropped_and_the_connection_lives_on(fake: FakeAsterisk) -> None:
+    recorder = Recorder()
+    async with make_client(fake, recorder, max_frame_bytes=10_000) as client:
+        await recorder.wait_hooks(1)
+        fake.push(b"Event: Huge\r\nData: " + b"x" * 50_000 + b"\r\n\r\n" + CALL_EVENTS[0])
+        await recorder.wait_for(lambda: recorder.events[-1].name != "FullyBooted")
+        assert [e.name for e in recorder.events] == ["FullyBooted", decoded(CALL_EVENTS[:1])[0][0][1]]
+        assert client.connections == 1 and await client.ping() > 0
+
+
+async def test_background_client_keeps_retrying_a_refused_login(fake: FakeAsterisk) -> None:
+    fake.auth_delay = 0.05
+    client = make_client(fake, secret="wrong")
+    await client.start()  # a service must not die because Asterisk refused it once; it retries with backoff
+    try:
+        for _ in range(500):
+            if len(fake.logins) >= 3:
+                break
+            await asyncio.sleep(0.01)
+        assert len(fake.logins) >= 3
+        assert isinstance(client.last_error, AmiAuthenticationError)
+        assert not client.connected
+    finally:
+        await client.close()

@@ -357,7 +357,8 @@ def test_lookup_without_splitting_handles_odd_lines() -> None:
     assert message.get("Key:a") == "b"
     assert message.get("Val") == "x: y"
     assert message.get("name") == "café"
-    assert message.get("none") == ""
+    assert message.get("none") is None  # a line without a colon is no header ...
+    assert message.headers[-1] == ("", "none")  # ... but it is kept, nameless
     assert message.get_all("key") == ["c", "d"]
 
 
@@ -366,3 +367,29 @@ def test_replacing_headers_updates_lookups() -> None:
     assert message.get("A") == "1"
     message.headers = [("Event", "X"), ("A", "2")]
     assert message.get("A") == "2"
+
+
+def test_stream_switching_to_lone_lf_is_caught() -> None:
+    decoder = AmiDecoder(expect_banner=False)
+    assert [m.name for m in decoder.feed(b"Event: First\r\nA: 1\r\n\r\n")] == ["First"]
+    lf_messages = b"".join(b"Event: Lf%d\nA: %d\n\n" % (i, i) for i in range(1000))
+    names = [m.name for m in decoder.feed(lf_messages)]
+    assert names == [f"Lf{i}" for i in range(1000)]
+    assert decoder.feed(b"Event: Last\r\n\r\n")[0].name == "Last"
+
+
+def test_lookups_agree_with_split_headers_on_random_frames() -> None:
+    rng = random.Random(11)
+    keys = ["Channel", "channel", "CHANNEL", "Linkedid", "Variable", "Output", "A", "Ab", "b"]
+    values = ["", "x", "a: b", " lead", "trail ", "ünï", "Key: nested", ":", "::"]
+    for _ in range(400):
+        lines = ["Event: Random"]
+        for _ in range(rng.randint(0, 8)):
+            key, value = rng.choice(keys), rng.choice(values)
+            lines.append(rng.choice([f"{key}: {value}", f"{key}:{value}", f"{key}", f"{key}: {value}"]))
+        raw = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        (lazy,) = AmiDecoder(expect_banner=False).feed(raw)
+        (split,) = AmiDecoder(expect_banner=False).feed(raw)
+        headers = split.headers
+        for key in [*keys, "Event", "event", "Missing", "Key"]:
+            assert lazy.get(key) == reference_get(headers, key), (lines, key)
