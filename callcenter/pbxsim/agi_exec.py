@@ -40,17 +40,17 @@ class CallerLine:
             return ""
         digit_task = asyncio.ensure_future(self.digits.get())
         gone_task = asyncio.ensure_future(self.gone.wait())
+        timer = clock.timer(within)
         try:
-            done, _ = await asyncio.wait(
-                {digit_task, gone_task}, timeout=clock.real_seconds(within), return_when=asyncio.FIRST_COMPLETED
-            )
+            await asyncio.wait({digit_task, gone_task, timer}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            timer.cancel()
             gone_task.cancel()
             if not digit_task.done():
                 digit_task.cancel()
-        if digit_task in done and not digit_task.cancelled():
+        if digit_task.done() and not digit_task.cancelled():
             return digit_task.result()
-        return "" if gone_task in done else None
+        return "" if self.gone.is_set() else None
 
 
 class AgiChannel:
@@ -71,8 +71,8 @@ class AgiChannel:
     async def execute(self, command: str) -> str:
         """Run one AGI command line and return Asterisk's reply line."""
         command_id = str(random.randint(10_000_000, 999_999_999))
-        self.events.bus.emit(
-            "AGIExecStart", "agi", [*self.channel.snapshot(), ("CommandId", command_id), ("Command", command)]
+        self.events.bus.emit_parts(
+            "AGIExecStart", "agi", [self.channel.snapshot_lines(), [("CommandId", command_id), ("Command", command)]]
         )
         reply = await self._run(command)
         code = reply[:3]
@@ -80,15 +80,12 @@ class AgiChannel:
             result = "Failure" if reply.startswith("200 result=-1") else "Success"
         else:
             result = reply[4:]
-        self.events.bus.emit(
+        self.events.bus.emit_parts(
             "AGIExecEnd",
             "agi",
             [
-                *self.channel.snapshot(),
-                ("CommandId", command_id),
-                ("Command", command),
-                ("ResultCode", code),
-                ("Result", result),
+                self.channel.snapshot_lines(),
+                [("CommandId", command_id), ("Command", command), ("ResultCode", code), ("Result", result)],
             ],
         )
         return reply

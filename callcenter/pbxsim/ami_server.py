@@ -2,14 +2,15 @@
 
 Each connection reads frames with the project's AMI codec, runs its actions one after the other (as
 Asterisk does per session) and gets the events its read permission and `Events:` filter allow. A
-client that stops reading is disconnected once its unsent output passes a limit, so it never stalls
-the others (Asterisk drops such clients too).
+client whose unsent output stays above a limit for longer than the write timeout is disconnected, so
+it never stalls the others nor grows memory for ever (Asterisk drops such clients too).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Iterable
 
 from callcenter.pbxsim.ami_actions import ActionContext, handle_action
@@ -34,6 +35,7 @@ class AmiSession(asyncio.Protocol):
         self.worker: asyncio.Task[None] | None = None
         self.peer = ""
         self.closed = False
+        self._slow_timer: asyncio.TimerHandle | None = None
 
     # ------------------------------------------------------------------ transport
 
@@ -43,6 +45,11 @@ class AmiSession(asyncio.Protocol):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}/{peer[1]}" if peer else ""
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # a bounded kernel buffer, so a client that stops reading shows up in our own buffer and is cut off
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.server.pbx.config.socket_send_buffer)
+        transport.set_write_buffer_limits(high=self.server.pbx.config.max_client_buffer)
         transport.write(BANNER)
         self.server.sessions.add(self)
         self.worker = asyncio.create_task(self._work(), name=f"ami session {self.peer}")
@@ -56,9 +63,25 @@ class AmiSession(asyncio.Protocol):
                 self.send([("Response", "Error"), ("Message", f"Malformed request: {error.reason}")])
             self.decoder.errors.clear()
 
+    def pause_writing(self) -> None:
+        """Output backs up: give the client the write timeout to catch up."""
+        timeout = self.server.pbx.config.slow_client_timeout
+        self._slow_timer = asyncio.get_running_loop().call_later(timeout, self._too_slow)
+
+    def resume_writing(self) -> None:
+        """The client caught up."""
+        if self._slow_timer is not None:
+            self._slow_timer.cancel()
+            self._slow_timer = None
+
+    def _too_slow(self) -> None:
+        log.warning("AMI client %s is not reading; disconnecting it", self.peer)
+        self.close(abort=True)
+
     def connection_lost(self, exc: Exception | None) -> None:
         """Forget the session."""
         self.closed = True
+        self.resume_writing()
         self.server.sessions.discard(self)
         self.server.pbx.bus.unsubscribe(self)
         if self.worker is not None:
@@ -75,15 +98,14 @@ class AmiSession(asyncio.Protocol):
         if self.transport is not None and not self.closed:
             self.transport.write(data)
 
+    def wants(self, category: str) -> bool:
+        """The permission and the `Events:` filter let this class of event through."""
+        return category in self.event_classes and not self.closed
+
     def deliver(self, category: str, name: str, data: bytes) -> None:
-        """Event from the bus: filtered by permission and `Events:`; slow readers are cut off."""
-        if category not in self.event_classes or self.transport is None or self.closed:
-            return
-        if self.transport.get_write_buffer_size() > self.server.pbx.config.max_client_buffer:
-            log.warning("AMI client %s is not reading; disconnecting it", self.peer)
-            self.close(abort=True)
-            return
-        self.transport.write(data)
+        """Write an event the session wants."""
+        if self.transport is not None and not self.closed:
+            self.transport.write(data)
 
     def close(self, *, abort: bool = False) -> None:
         """Close the connection (after flushing unless `abort`)."""

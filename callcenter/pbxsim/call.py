@@ -92,12 +92,7 @@ class Call:
         """Wait for a wake-up (offer, command) or the caller hanging up; False on timeout."""
         if self.wake.is_set() or self.line.gone.is_set():
             return True
-        waiters = {asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(self.line.gone.wait())}
-        real = None if within is None else self.clock.real_seconds(max(within, 0.0))
-        done, pending = await asyncio.wait(waiters, timeout=real, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        return bool(done)
+        return await self.clock.first({self.wake.wait(), self.line.gone.wait()}, within)
 
     # ------------------------------------------------------------------ originate
 
@@ -179,10 +174,8 @@ class Call:
             self._deadline_changed.clear()
             if self.hangup_at is not None and self.clock.now() >= self.hangup_at:
                 return
-            timeout = None if self.hangup_at is None else self.clock.real_seconds(self.hangup_at - self.clock.now())
-            try:
-                await asyncio.wait_for(self._deadline_changed.wait(), timeout)
-            except TimeoutError:
+            within = None if self.hangup_at is None else self.hangup_at - self.clock.now()
+            if not await self.clock.first({self._deadline_changed.wait()}, within):
                 return
 
     def _caller_hangs_up(self, priority: int) -> None:

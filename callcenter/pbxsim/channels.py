@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from callcenter.telephony.ami.codec import encode_message
+
 STATE_DOWN = 0
 STATE_RING = 4
 STATE_RINGING = 5
@@ -66,6 +68,7 @@ class Channel:
     bridge_id: str = ""
     variables: dict[str, str] = field(default_factory=dict)
     alive: bool = True
+    _encoded: dict[str, tuple[tuple[object, ...], bytes]] = field(default_factory=dict, repr=False)
 
     def snapshot(self, prefix: str = "") -> list[tuple[str, str]]:
         """The channel snapshot block (`Channel` ... `Linkedid`), optionally prefixed (`Dest`, `LocalOne`)."""
@@ -85,6 +88,17 @@ class Channel:
             (prefix + "Uniqueid", self.uniqueid),
             (prefix + "Linkedid", self.linkedid),
         ]
+
+    def snapshot_lines(self, prefix: str = "") -> bytes:
+        """The snapshot block encoded as header lines, re-encoded only when the channel changed."""
+        key = (self.state, self.cid_num, self.cid_name, self.conn_num, self.conn_name, self.context, self.exten,
+               self.priority)  # fmt: skip
+        cached = self._encoded.get(prefix)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        lines = encode_message(self.snapshot(prefix))[:-2]
+        self._encoded[prefix] = (key, lines)
+        return lines
 
     def goto(self, context: str, exten: str, priority: int) -> None:
         """Move the channel to a dialplan location."""

@@ -86,3 +86,5 @@ class PbxConfig:
     login_failure_delay: float = 1.0
     restart_downtime: float = 0.5
     max_client_buffer: int = 8 << 20
+    slow_client_timeout: float = 5.0
+    socket_send_buffer: int = 256 << 10

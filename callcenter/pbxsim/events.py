@@ -17,8 +17,15 @@ from callcenter.telephony.ami.codec import encode_message
 Headers = list[tuple[str, str]]
 
 
+def header_lines(headers: Headers) -> bytes:
+    """`Key: Value` lines without the empty line that ends a message (CR/LF in a value is refused)."""
+    return encode_message(headers)[:-2] if headers else b""
+
+
 class EventSubscriber(Protocol):
     """Anything that receives encoded events (an AMI session, a test recorder)."""
+
+    def wants(self, category: str) -> bool: ...
 
     def deliver(self, category: str, name: str, data: bytes) -> None: ...
 
@@ -28,6 +35,7 @@ class EventBus:
 
     def __init__(self) -> None:
         self._subscribers: list[EventSubscriber] = []
+        self._heads: dict[tuple[str, str], bytes] = {}
 
     def subscribe(self, subscriber: EventSubscriber) -> None:
         """Start delivering events to `subscriber`."""
@@ -40,10 +48,21 @@ class EventBus:
 
     def emit(self, name: str, category: str, headers: Iterable[tuple[str, str]]) -> None:
         """Publish `Event: name` with `Privilege: category,all` and `headers`."""
-        if not self._subscribers:
+        self.emit_parts(name, category, [list(headers)])
+
+    def emit_parts(self, name: str, category: str, parts: list[bytes | Headers]) -> None:
+        """Publish an event whose headers come as parts: encoded header lines (cached snapshots) or pairs."""
+        targets = [subscriber for subscriber in self._subscribers if subscriber.wants(category)]
+        if not targets:
             return
-        data = encode_message([("Event", name), ("Privilege", f"{category},all"), *headers])
-        for subscriber in list(self._subscribers):
+        head = self._heads.get((name, category))
+        if head is None:
+            head = self._heads[(name, category)] = header_lines([("Event", name), ("Privilege", f"{category},all")])
+        chunks = [head]
+        chunks += [part if isinstance(part, bytes) else header_lines(part) for part in parts]
+        chunks.append(b"\r\n")
+        data = b"".join(chunks)
+        for subscriber in targets:
             subscriber.deliver(category, name, data)
 
 
@@ -75,25 +94,27 @@ class ChannelEvents:
 
     def newchannel(self, ch: Channel) -> None:
         """A channel was created."""
-        self.bus.emit("Newchannel", "call", ch.snapshot())
+        self.bus.emit_parts("Newchannel", "call", [ch.snapshot_lines()])
 
     def newstate(self, ch: Channel, state: int) -> None:
         """The channel changed state (Ringing, Up)."""
         ch.state = state
-        self.bus.emit("Newstate", "call", ch.snapshot())
+        self.bus.emit_parts("Newstate", "call", [ch.snapshot_lines()])
 
     def newexten(self, ch: Channel, priority: int, app: str, data: str = "") -> None:
         """The channel runs dialplan application `app` at `priority` of its extension."""
         ch.priority = priority
         ch.application, ch.app_data = app, data
-        self.bus.emit(
-            "Newexten", "dialplan", [*ch.snapshot(), ("Extension", ch.exten), ("Application", app), ("AppData", data)]
+        self.bus.emit_parts(
+            "Newexten",
+            "dialplan",
+            [ch.snapshot_lines(), [("Extension", ch.exten), ("Application", app), ("AppData", data)]],
         )
 
     def varset(self, ch: Channel, variable: str, value: str) -> None:
         """A channel variable was set."""
         ch.variables[variable] = value
-        self.bus.emit("VarSet", "dialplan", [*ch.snapshot(), ("Variable", variable), ("Value", value)])
+        self.bus.emit_parts("VarSet", "dialplan", [ch.snapshot_lines(), [("Variable", variable), ("Value", value)]])
 
     def newcallerid(self, ch: Channel, num: str, name: str) -> None:
         """The channel's caller id changed."""
@@ -105,7 +126,7 @@ class ChannelEvents:
     def newconnectedline(self, ch: Channel, num: str, name: str) -> None:
         """The channel's connected line changed."""
         ch.conn_num, ch.conn_name = num, name
-        self.bus.emit("NewConnectedLine", "call", ch.snapshot())
+        self.bus.emit_parts("NewConnectedLine", "call", [ch.snapshot_lines()])
 
     def local_bridge(self, pair: LocalPair, context: str, exten: str) -> None:
         """The two halves of a Local channel were joined."""
@@ -123,17 +144,21 @@ class ChannelEvents:
 
     def dial_begin(self, caller: Channel | None, dest: Channel, dialstring: str) -> None:
         """Dialling `dest` started (an Originate has no calling channel)."""
-        caller_part = caller.snapshot() if caller else []
-        self.bus.emit("DialBegin", "call", [*caller_part, *dest.snapshot("Dest"), ("DialString", dialstring)])
+        caller_part = caller.snapshot_lines() if caller else b""
+        self.bus.emit_parts(
+            "DialBegin", "call", [caller_part, dest.snapshot_lines("Dest"), [("DialString", dialstring)]]
+        )
 
     def dial_state(self, caller: Channel, dest: Channel, status: str) -> None:
         """The dialled channel reported progress (RINGING)."""
-        self.bus.emit("DialState", "call", [*caller.snapshot(), *dest.snapshot("Dest"), ("DialStatus", status)])
+        self.bus.emit_parts(
+            "DialState", "call", [caller.snapshot_lines(), dest.snapshot_lines("Dest"), [("DialStatus", status)]]
+        )
 
     def dial_end(self, caller: Channel | None, dest: Channel, status: str) -> None:
         """Dialling ended with `status` (ANSWER, CANCEL, NOANSWER)."""
-        caller_part = caller.snapshot() if caller else []
-        self.bus.emit("DialEnd", "call", [*caller_part, *dest.snapshot("Dest"), ("DialStatus", status)])
+        caller_part = caller.snapshot_lines() if caller else b""
+        self.bus.emit_parts("DialEnd", "call", [caller_part, dest.snapshot_lines("Dest"), [("DialStatus", status)]])
 
     def device_state(self, device: str, state: str) -> None:
         """A device changed state (INUSE, NOT_INUSE, RINGING ...)."""
@@ -141,18 +166,17 @@ class ChannelEvents:
 
     def soft_hangup_request(self, ch: Channel, cause: int) -> None:
         """Something asked the channel to hang up."""
-        self.bus.emit("SoftHangupRequest", "call", [*ch.snapshot(), ("Cause", str(cause))])
+        self.bus.emit_parts("SoftHangupRequest", "call", [ch.snapshot_lines(), [("Cause", str(cause))]])
 
     def hangup_request(self, ch: Channel, cause: int) -> None:
         """The channel's peer asked it to hang up."""
-        self.bus.emit("HangupRequest", "call", [*ch.snapshot(), ("Cause", str(cause))])
+        self.bus.emit_parts("HangupRequest", "call", [ch.snapshot_lines(), [("Cause", str(cause))]])
 
     def hangup(self, ch: Channel, cause: int) -> None:
         """The channel is gone."""
         ch.alive = False
-        self.bus.emit(
-            "Hangup", "call", [*ch.snapshot(), ("Cause", str(cause)), ("Cause-txt", CAUSE_TEXT.get(cause, "Unknown"))]
-        )
+        cause_fields = [("Cause", str(cause)), ("Cause-txt", CAUSE_TEXT.get(cause, "Unknown"))]
+        self.bus.emit_parts("Hangup", "call", [ch.snapshot_lines(), cause_fields])
 
     def moh(self, ch: Channel, start: bool) -> None:
         """Music on hold started or stopped on the channel."""
@@ -163,9 +187,10 @@ class ChannelEvents:
 
     def dtmf(self, ch: Channel, digit: str) -> None:
         """One received DTMF digit (begin and end)."""
-        self.bus.emit("DTMFBegin", "dtmf", [*ch.snapshot(), ("Digit", digit), ("Direction", "Received")])
-        self.bus.emit(
-            "DTMFEnd", "dtmf", [*ch.snapshot(), ("Digit", digit), ("DurationMs", "100"), ("Direction", "Received")]
+        snapshot = ch.snapshot_lines()
+        self.bus.emit_parts("DTMFBegin", "dtmf", [snapshot, [("Digit", digit), ("Direction", "Received")]])
+        self.bus.emit_parts(
+            "DTMFEnd", "dtmf", [snapshot, [("Digit", digit), ("DurationMs", "100"), ("Direction", "Received")]]
         )
 
     def bridge_create(self) -> Bridge:

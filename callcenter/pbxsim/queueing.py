@@ -54,7 +54,7 @@ class Queueing:
 
     def __init__(self, pbx: Pbx) -> None:
         self.pbx = pbx
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Future[None] | None = None
         self._timer_at = float("inf")
 
     # ------------------------------------------------------------------ distribution
@@ -88,10 +88,8 @@ class Queueing:
             return
         if self._timer is not None:
             self._timer.cancel()
-        loop = asyncio.get_running_loop()
-        delay = self.pbx.clock.real_seconds(when - self.pbx.clock.now()) + 0.001
         self._timer_at = when
-        self._timer = loop.call_later(max(delay, 0.0), self._fire)
+        self._timer = self.pbx.clock.call_later(when - self.pbx.clock.now(), self._fire)
 
     def _fire(self) -> None:
         self._timer, self._timer_at = None, float("inf")
@@ -303,8 +301,9 @@ class Queueing:
         ev.varset(one, "BRIDGEPEER", winner.pair.one.name)
         call.agent_pair, call.member, call.bridge = winner.pair, member, bridge
         truth = call.truth
-        truth.queue, truth.agent_interface, truth.agent_name = queue.name, member.agent.interface, member.agent.name
-        truth.wait_seconds = round(wait, 3)
+        if truth.agent_interface is None:  # a transferred call keeps the first queue and agent that took it
+            truth.queue, truth.agent_interface, truth.agent_name = queue.name, member.agent.interface, member.agent.name
+            truth.wait_seconds = round(wait, 3)
         if losers:
             self.distribute()
 

@@ -33,7 +33,8 @@ async def talk(call: Call, stay: QueueStay, leg: RingLeg) -> str | None:
     elif spec.patience is not None:
         call.set_caller_deadline(None if spec.hold is None else call.hangup_at)
     agent_done = connected + agent_talk
-    transfer_at = connected + spec.transfer_after if spec.transfer_after is not None else float("inf")
+    once = spec.transfer_after is not None and call.truth.transferred_to is None
+    transfer_at = connected + (spec.transfer_after or 0.0) if once else float("inf")
     ev, a2 = call.ev, leg.pair.two
     ev.newexten(a2, 6, "Wait", f"{agent_talk:g}")
     while True:
@@ -62,8 +63,7 @@ def _act(call: Call, stay: QueueStay, leg: RingLeg, connected: float, command: t
     if kind == "restart":
         for ch in call.channels():
             ev.soft_hangup_request(ch, 4)
-        call.truth.hangup_by = "system"
-        _caller_hangs_up(call, stay, leg, connected, system=True)
+        _restart_teardown(call, stay, leg, connected)
         raise CallEnded
     if kind == "hangup":
         channel = command[1]
@@ -104,7 +104,7 @@ def _complete(call: Call, stay: QueueStay, member: QueueMember, dest: Channel, r
     """AgentComplete and the member's counters; the agent enters wrap-up."""
     pbx, one, queue = call.pbx, call.customer.one, stay.queue
     now = call.clock.now()
-    hold, talk_time = round(call.truth.wait_seconds), round(now - connected)
+    hold, talk_time = round(connected - stay.joined), round(now - connected)
     call.ev.bus.emit(
         "AgentComplete",
         "agent",
@@ -140,7 +140,9 @@ def _complete(call: Call, stay: QueueStay, member: QueueMember, dest: Channel, r
     member.agent.wrapup_until = now + queue.config.wrapuptime
     if call.truth.outcome != "transferred":
         call.truth.outcome = "handled"
-    call.truth.talk_seconds = round(now - connected, 3)
+        call.truth.talk_seconds = round(now - connected, 3)
+    elif reason == "transfer":
+        call.truth.talk_seconds = round(now - connected, 3)
     pbx.queueing.distribute()
 
 
@@ -176,6 +178,34 @@ def _caller_hangs_up(call: Call, stay: QueueStay, leg: RingLeg, connected: float
     ev.hangup(a2, 16)
     ev.device_state(leg.member.agent.device, "NOT_INUSE")
     call.pbx.member_status(leg.member.agent)
+
+
+def _restart_teardown(call: Call, stay: QueueStay, leg: RingLeg, connected: float) -> None:
+    """Order of ami-08: the agent's dialplan half goes first, then the caller, then the agent's bridge leg."""
+    ev, one, two, bridge = call.ev, call.customer.one, call.customer.two, call.bridge
+    a1, a2 = leg.pair.one, leg.pair.two
+    assert bridge is not None
+    call.stop_customer()
+    call.truth.hangup_by = "system"
+    _complete(call, stay, leg.member, a1, "caller", connected)
+    talk_seconds = call.clock.now() - connected
+    ev.soft_hangup_request(a2, 16)
+    ev.hangup_request(a1, 0)
+    ev.hangup(a2, 0)
+    ev.varset(one, "BRIDGEPEER", "")
+    ev.varset(a1, "BRIDGEPEER", "")
+    ev.bridge_leave(bridge, one)
+    _end_caller_legs_after_bridge(call, talk_seconds=talk_seconds)
+    ev.soft_hangup_request(one, 16)
+    ev.hangup_request(two, 16)
+    ev.soft_hangup_request(two, 16)
+    ev.hangup(two, 16)
+    ev.hangup(one, 16)
+    ev.bridge_leave(bridge, a1)
+    ev.hangup(a1, 16)
+    ev.device_state(leg.member.agent.device, "NOT_INUSE")
+    call.pbx.member_status(leg.member.agent)
+    ev.bridge_destroy(bridge)
 
 
 def _agent_hangs_up(call: Call, stay: QueueStay, leg: RingLeg, connected: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 from callcenter.telephony.ami.codec import AmiDecoder, AmiMessage, encode_action
@@ -73,5 +74,7 @@ class RawAmiClient:
         """Close the connection."""
         if self._writer is not None:
             self._writer.close()
+            with contextlib.suppress(ConnectionError):
+                await self._writer.wait_closed()
         if self._task is not None:
             self._task.cancel()

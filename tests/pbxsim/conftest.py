@@ -1,4 +1,4 @@
-"""Fixtures: a simulator on an ephemeral port with an accelerated clock, and a raw AMI client."""
+"""Fixtures: a simulator on an ephemeral port running on virtual time, and a raw AMI client."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from callcenter.pbxsim.clock import accelerated
+from callcenter.pbxsim.clock import VirtualClock
 from callcenter.pbxsim.simulator import PbxSimulator
 from tests.pbxsim.amiclient import RawAmiClient
 from tests.pbxsim.views import TRACES
-
-SPEED = 40.0
 
 
 def action_blocks(name: str) -> list[bytes]:
@@ -32,8 +30,8 @@ async def eventually(predicate: Callable[[], bool], within: float = 20.0) -> Non
 
 @pytest.fixture
 async def sim(tmp_path) -> AsyncIterator[PbxSimulator]:
-    """A simulator at 40x speed whose clock starts at the epoch of the lab run."""
-    simulator = PbxSimulator(clock=accelerated(SPEED, start=1795438652.0), queue_log_path=tmp_path / "queue_log")
+    """A simulator on virtual time (independent of machine load) starting at the epoch of the lab run."""
+    simulator = PbxSimulator(clock=VirtualClock(start=1795438652.0), queue_log_path=tmp_path / "queue_log")
     await simulator.start()
     yield simulator
     await simulator.stop()

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from callcenter.pbxsim.clock import accelerated
+from callcenter.pbxsim.clock import VirtualClock
 from callcenter.pbxsim.config import PbxConfig
 from callcenter.pbxsim.fastagi_ivr import FastAgiIvr
 from callcenter.pbxsim.simulator import PbxSimulator
@@ -43,7 +43,7 @@ async def agi_setup() -> AsyncIterator[tuple[PbxSimulator, MenuRecorder]]:
     server = AgiServer({"main-menu": menu}, port=0)
     await server.start()
     config = PbxConfig(agi_url=f"agi://127.0.0.1:{server.port}")
-    sim = PbxSimulator(config, clock=accelerated(20.0), ivr=FastAgiIvr("127.0.0.1", server.port))
+    sim = PbxSimulator(config, clock=VirtualClock(), ivr=FastAgiIvr("127.0.0.1", server.port))
     await sim.start()
     yield sim, menu
     await sim.stop()
@@ -99,7 +99,7 @@ async def test_caller_hanging_up_mid_prompt_reaches_the_server(agi_setup: tuple[
 
 
 async def test_unreachable_fastagi_server_sends_the_call_to_goodbye() -> None:
-    sim = PbxSimulator(clock=accelerated(20.0), ivr=FastAgiIvr("127.0.0.1", 1, connect_timeout=1.0))
+    sim = PbxSimulator(clock=VirtualClock(), ivr=FastAgiIvr("127.0.0.1", 1, connect_timeout=1.0))
     await sim.start()
     try:
         client = await RawAmiClient().connect(sim.ami_port)
