@@ -3,6 +3,7 @@
 Messages are shared ``str`` objects (serialised once per publish), so a queued message costs a
 pointer per connection. The queue is bounded by a count: a client that falls ``send_queue_limit``
 messages behind is closed with :data:`CLOSE_TOO_SLOW` instead of slowing the others or growing memory.
+The replay a resuming client is owed (at most the replay buffer) does not count against that bound.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class Connection:
         self.close_code: int | None = None
         self.done = asyncio.Event()
         self._queue: deque[str] = deque()
+        # Replayed messages still queued; they are owed to the client and do not count as falling behind.
+        self._replay_owed = 0
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
@@ -63,11 +66,17 @@ class Connection:
         """Queue any message (control messages too); False when the queue is full."""
         if self.close_code is not None:
             return True
-        if len(self._queue) >= self.send_queue_limit:
+        if len(self._queue) >= self.send_queue_limit + self._replay_owed:
             return False
         self._queue.append(text)
         self._wake.set()
         return True
+
+    def replay(self, missed: list[str]) -> None:
+        """Queue the messages a resuming client missed, outside the send queue bound."""
+        self._queue.extend(missed)
+        self._replay_owed += len(missed)
+        self._wake.set()
 
     def release(self, floor: int) -> bool:
         """End the resume: the replay or snapshot is queued up to ``floor``; queue the held live messages."""
@@ -86,6 +95,8 @@ class Connection:
                     self._wake.clear()
                     await self._wake.wait()
                 await send({"type": "websocket.send", "text": queue.popleft()})
+                if self._replay_owed:
+                    self._replay_owed -= 1
         except Exception as exc:  # the peer went away mid-send; the reader sees the disconnect too
             log.debug("websocket writer for %s ended: %r", self.stream, exc)
             self.done.set()

@@ -104,9 +104,9 @@ class Hub:
         members = self._streams.get(stream)
         if not members:
             return
-        for connection in members:
-            if not connection.offer(seq, text):
-                self._close(connection, CLOSE_TOO_SLOW, "too slow: the send queue is full")
+        slow = [connection for connection in members if not connection.offer(seq, text)]
+        for connection in slow:
+            self._close(connection, CLOSE_TOO_SLOW, "too slow: the send queue is full")
 
     def _close(self, connection: Connection, code: int, reason: str) -> None:
         self._detach(connection)
@@ -138,7 +138,8 @@ class Hub:
         stream = connection.stream
         history = await self.backplane.history(stream, since)
         if history.missed is not None:
-            queued = all(connection.push(text) for text in history.missed)
+            connection.replay(history.missed)
+            queued = True
         else:
             provider = self._providers.get(stream_kind(stream))
             try:
