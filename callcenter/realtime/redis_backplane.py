@@ -14,6 +14,7 @@ flushed or expired counter never hands out a seq a client already holds. Keys ex
 
 When the subscriber connection drops, the listener logs it, reconnects with a growing delay and,
 once subscribed again, asks the hub to replay what its clients missed meanwhile from the lists.
+Publishes from one instance go out through one sender, pipelined, in the order ``publish`` was called.
 Publishing while Redis is unreachable raises ``redis.ConnectionError`` to the publisher.
 """
 
@@ -22,6 +23,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+from collections import deque
 from collections.abc import Callable
 
 import redis.asyncio as redis
@@ -79,17 +83,27 @@ class RedisBackplane:
         prefix: str = "callcenter:hub",
         ttl_seconds: int = 7 * 24 * 3600,
         reconnect_max_delay: float = 5.0,
+        max_connections: int = 16,
     ) -> None:
         self.url = url
         self.buffer_size = buffer_size
         self.prefix = prefix
         self.ttl_seconds = ttl_seconds
         self.reconnect_max_delay = reconnect_max_delay
-        self._redis = redis.from_url(url, decode_responses=True)
+        # Named so that an operator can tell the instances apart in CLIENT LIST. Many clients resuming at
+        # once wait for one of ``max_connections`` connections instead of failing.
+        name = f"callcenter-hub:{socket.gethostname()}:{os.getpid()}"
+        pool = redis.BlockingConnectionPool.from_url(
+            url, decode_responses=True, client_name=name, max_connections=max_connections, timeout=10
+        )
+        self._redis = redis.Redis(connection_pool=pool)
         self._publish = self._redis.register_script(_PUBLISH)
         self._history = self._redis.register_script(_HISTORY)
         self._channel_prefix = f"{prefix}:msg:"
         self._listener: asyncio.Task[None] | None = None
+        self._sender: asyncio.Task[None] | None = None
+        self._outbox: deque[tuple[str, str, asyncio.Future[int]]] = deque()
+        self._outbox_ready = asyncio.Event()
 
     def _keys(self, stream: str) -> list[str]:
         return [f"{self.prefix}:seq:{stream}", f"{self.prefix}:buf:{stream}"]
@@ -102,18 +116,49 @@ class RedisBackplane:
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             await pubsub.aclose()
             raise RuntimeError(f"the Redis backplane at {self.url} is unreachable: {exc}") from exc
-        self._listener = asyncio.get_running_loop().create_task(self._listen(pubsub, deliver, on_resync))
+        loop = asyncio.get_running_loop()
+        self._listener = loop.create_task(self._listen(pubsub, deliver, on_resync))
+        self._sender = loop.create_task(self._send())
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            await asyncio.gather(self._listener, return_exceptions=True)
-        await self._redis.aclose()
+        tasks = [t for t in (self._listener, self._sender) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        while self._outbox:
+            self._outbox.popleft()[2].cancel()
+        await self._redis.aclose(close_connection_pool=True)
 
     async def publish(self, stream: str, tail: str) -> int:
-        seq_key, list_key = self._keys(stream)
-        args = [tail, self.buffer_size, self.ttl_seconds, self._channel_prefix + stream]
-        return int(await self._publish(keys=[seq_key, list_key], args=args))
+        """Queue the message for the sender, which keeps the order of the calls on this instance."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._outbox.append((stream, tail, future))
+        self._outbox_ready.set()
+        return await future
+
+    async def _send(self) -> None:
+        """Send queued publishes in call order, pipelined in batches on one connection."""
+        outbox = self._outbox
+        while True:
+            while not outbox:
+                self._outbox_ready.clear()
+                await self._outbox_ready.wait()
+            batch = [outbox.popleft() for _ in range(min(len(outbox), 256))]
+            pipe = self._redis.pipeline(transaction=False)
+            for stream, tail, _ in batch:
+                args = [tail, self.buffer_size, self.ttl_seconds, self._channel_prefix + stream]
+                await self._publish(keys=self._keys(stream), args=args, client=pipe)
+            try:
+                results = await pipe.execute(raise_on_error=False)
+            except Exception as exc:
+                results = [exc] * len(batch)
+            for (_, _, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(int(result))
 
     async def history(self, stream: str, after: int | None) -> History:
         reply = await self._history(keys=self._keys(stream), args=["" if after is None else after, self.ttl_seconds])
