@@ -12,9 +12,12 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from callcenter import __version__
 from callcenter.api import health
 from callcenter.api.errors import install_error_handlers
+from callcenter.bus import EventBus
 from callcenter.config import Settings
 from callcenter.contacts import contact_routes, customer_routes, work_routes
 from callcenter.db import create_engine, create_sessionmaker
+from callcenter.realtime import create_hub
+from callcenter.realtime import routes as realtime_routes
 from callcenter.runtime import Runtime
 from callcenter.users import routes as user_routes
 from callcenter.web import routes as web_routes
@@ -33,10 +36,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sessions=create_sessionmaker(engine),
             secret=settings.resolved_secret(),
             login_limiter=MovingWindowRateLimiter(MemoryStorage()),
+            bus=EventBus(),
+            hub=create_hub(settings),
         )
+        parts = app.state.runtime
+        await parts.hub.start()
+        await parts.bus.start()
         try:
             yield
         finally:
+            await parts.bus.stop()
+            await parts.hub.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -55,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         work_routes.cases_router,
         work_routes.callbacks_router,
         web_routes.router,
+        realtime_routes.router,
     ):
         app.include_router(router)
     app.mount("/static", web_routes.static_files(), name="static")

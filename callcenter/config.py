@@ -55,6 +55,23 @@ class AmiServerSettings(BaseModel):
     max_backlog: int = Field(10_000, description="Events buffered for a slow consumer before reading pauses.")
 
 
+class RealtimeSettings(BaseModel):
+    """The websocket hub: replay, heartbeats, slow clients, allowed browser origins."""
+
+    replay_buffer: int = Field(1000, ge=1, description="Messages kept per stream for clients resuming with a seq.")
+    send_queue_limit: int = Field(512, ge=1, description="Queued messages that make a client too slow (closed).")
+    heartbeat_interval: float = Field(20.0, gt=0, description="Seconds between the server's ping messages.")
+    heartbeat_timeout: float = Field(45.0, gt=0, description="A client silent this long (no pong) is disconnected.")
+    close_timeout: float = Field(5.0, gt=0, description="Seconds to wait for a close frame to reach a stuck client.")
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed besides the service's own (e.g. https://console.example.com).",
+    )
+    token_in_query: bool = Field(
+        True, description="Accept ?token= for clients that can set neither a header nor the cookie (it reaches logs)."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_nested_delimiter="__", extra="ignore")
 
@@ -79,6 +96,10 @@ class Settings(BaseSettings):
     ami_servers: list[AmiServerSettings] = []
     agi: AgiSettings = Field(default_factory=AgiSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
+    backplane: str | None = Field(
+        None, description="redis://host:port/db to share websocket streams between instances; unset: in-process."
+    )
+    realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
 
     def resolved_secret(self) -> str:
         """The signing secret: the configured one, or one generated once and kept in data_dir."""

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from callcenter.bus import EventBus
 from callcenter.config import Settings
+from callcenter.realtime.hub import Hub
 
 
 @dataclass
@@ -17,3 +19,5 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     secret: str
     login_limiter: MovingWindowRateLimiter
+    bus: EventBus
+    hub: Hub
