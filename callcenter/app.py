@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +21,9 @@ from callcenter.db import create_engine, create_sessionmaker
 from callcenter.realtime import create_hub
 from callcenter.realtime import routes as realtime_routes
 from callcenter.runtime import Runtime
+from callcenter.supervision import routes as supervision_routes
+from callcenter.supervision.service import Supervision
+from callcenter.supervision.tasks import flush_agent_log, run_agent_log, run_alert_checks
 from callcenter.users import routes as user_routes
 from callcenter.web import routes as web_routes
 
@@ -30,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
-        app.state.runtime = Runtime(
+        runtime = app.state.runtime = Runtime(
             settings=settings,
             engine=engine,
             sessions=create_sessionmaker(engine),
@@ -38,15 +43,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             login_limiter=MovingWindowRateLimiter(MemoryStorage()),
             bus=EventBus(),
             hub=create_hub(settings),
+            supervision=Supervision(settings.metrics),
         )
-        parts = app.state.runtime
-        await parts.hub.start()
-        await parts.bus.start()
+        runtime = app.state.runtime
+        await runtime.hub.start()
+        await runtime.bus.start()
+        tasks = [
+            asyncio.create_task(run_alert_checks(runtime.supervision, runtime.sessions)),
+            asyncio.create_task(run_agent_log(runtime.supervision, runtime.sessions)),
+        ]
         try:
             yield
         finally:
-            await parts.bus.stop()
-            await parts.hub.stop()
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            with contextlib.suppress(Exception):
+                await flush_agent_log(runtime.supervision, runtime.sessions)
+            await runtime.bus.stop()
+            await runtime.hub.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -66,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         work_routes.callbacks_router,
         web_routes.router,
         realtime_routes.router,
+        supervision_routes.router,
     ):
         app.include_router(router)
     app.mount("/static", web_routes.static_files(), name="static")

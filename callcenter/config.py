@@ -72,6 +72,27 @@ class RealtimeSettings(BaseModel):
     )
 
 
+class QueueMetricsSettings(BaseModel):
+    """How one queue's service level is judged (see docs/metrics.md for the formulas)."""
+
+    service_level_seconds: float = Field(20.0, gt=0, description="Answered within this many seconds counts as in SL.")
+    short_abandon_seconds: float = Field(5.0, ge=0, description="Abandoned before this many seconds is short.")
+    exclude_short_abandons: bool = Field(True, description="Leave short abandons out of the SL denominator.")
+    service_level_target: float = Field(80.0, ge=0, le=100, description="Alert when today's SL falls under this.")
+
+
+class MetricsSettings(BaseModel):
+    """Live KPIs, interval reports and supervisor alerts."""
+
+    timezone: str = Field("UTC", description="The centre's time zone: where days and report intervals start.")
+    default: QueueMetricsSettings = Field(default_factory=QueueMetricsSettings)
+    queues: dict[str, QueueMetricsSettings] = Field(default_factory=dict, description="Per-queue overrides.")
+    longest_wait_alert_seconds: float = Field(120.0, gt=0, description="Alert when a caller waits longer.")
+    min_offered_for_service_level_alert: int = Field(
+        5, ge=1, description="Offered calls needed today before a low service level raises an alert."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_nested_delimiter="__", extra="ignore")
 
@@ -100,6 +121,7 @@ class Settings(BaseSettings):
         None, description="redis://host:port/db to share websocket streams between instances; unset: in-process."
     )
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     def resolved_secret(self) -> str:
         """The signing secret: the configured one, or one generated once and kept in data_dir."""

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from callcenter.bus import EventBus
 from callcenter.config import Settings
 from callcenter.realtime.hub import Hub
+from callcenter.supervision.service import Supervision
 
 
 @dataclass
@@ -21,3 +22,4 @@ class Runtime:
     login_limiter: MovingWindowRateLimiter
     bus: EventBus
     hub: Hub
+    supervision: Supervision

@@ -43,6 +43,11 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/callbacks"): EVERYONE,
     ("GET", "/api/callbacks/{callback_id}"): EVERYONE,
     ("PATCH", "/api/callbacks/{callback_id}"): EVERYONE,
+    ("GET", "/api/reports/queues"): SUPERVISORS,
+    ("GET", "/api/reports/agents"): SUPERVISORS,
+    ("GET", "/api/metrics/live"): SUPERVISORS,
+    ("GET", "/api/alerts"): SUPERVISORS,
+    ("POST", "/api/alerts/{alert_id}/acknowledge"): SUPERVISORS,
 }
 
 
@@ -58,6 +63,7 @@ def _concrete(path: str) -> str:
         .replace("{contact_id}", "1")
         .replace("{case_id}", "1")
         .replace("{callback_id}", "1")
+        .replace("{alert_id}", "1")
     )
 
 

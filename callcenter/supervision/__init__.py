@@ -1,0 +1,1 @@
+"""Supervisor-facing adapters of the metrics room: interval-report queries, REST routes, Prometheus."""

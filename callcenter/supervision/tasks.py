@@ -1,0 +1,62 @@
+"""Background checks of the supervisor's alerts: queue conditions every second, overdue cases less often."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.db import unit_of_work
+from callcenter.supervision import repository
+from callcenter.supervision.service import Supervision
+
+log = logging.getLogger(__name__)
+
+
+async def run_alert_checks(
+    supervision: Supervision,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    every: float = 1.0,
+    cases_every: float = 30.0,
+) -> None:
+    """Check the queue alerts every ``every`` seconds and the case deadlines every ``cases_every``."""
+    since_cases = cases_every
+    while True:
+        now = supervision.clock()
+        supervision.check(now)
+        if since_cases >= cases_every:
+            since_cases = 0.0
+            try:
+                async with unit_of_work(sessions) as session:
+                    cases = await repository.overdue_cases(session, now)
+                supervision.alerts.overdue_cases(cases, now)
+            except Exception:  # the database may be away for a while; the next round retries
+                log.exception("overdue case check failed")
+        await asyncio.sleep(every)
+        since_cases += every
+
+
+async def flush_agent_log(supervision: Supervision, sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Write the agent state changes received so far; they stay queued when the write fails."""
+    batch = list(supervision.agent_log)
+    if not batch:
+        return 0
+    async with unit_of_work(sessions) as session:
+        await repository.add_agent_changes(session, batch)
+    for _ in batch:
+        supervision.agent_log.popleft()
+    return len(batch)
+
+
+async def run_agent_log(
+    supervision: Supervision, sessions: async_sessionmaker[AsyncSession], *, every: float = 1.0
+) -> None:
+    """Flush the agent state log every ``every`` seconds."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await flush_agent_log(supervision, sessions)
+        except Exception:  # the database may be away for a while; the changes wait for the next round
+            log.exception("writing the agent state log failed")
