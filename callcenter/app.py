@@ -17,6 +17,7 @@ from callcenter.api.errors import install_error_handlers
 from callcenter.bus import EventBus
 from callcenter.config import Settings
 from callcenter.contacts import contact_routes, customer_routes, work_routes
+from callcenter.contacts.call_recorder import CallRecorder
 from callcenter.db import create_engine, create_sessionmaker
 from callcenter.realtime import create_hub
 from callcenter.realtime import routes as realtime_routes
@@ -25,7 +26,10 @@ from callcenter.supervision import routes as supervision_routes
 from callcenter.supervision.service import Supervision
 from callcenter.supervision.tasks import flush_agent_log, run_agent_log, run_alert_checks
 from callcenter.users import routes as user_routes
+from callcenter.wallboard import routes as wallboard_routes
+from callcenter.wallboard.feed import FEED_TYPES, WallboardFeed
 from callcenter.web import routes as web_routes
+from callcenter.wiring.ami_links import AmiLinks, agent_users
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,14 +51,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         runtime = app.state.runtime
         await runtime.hub.start()
+        feed = runtime.wallboard = WallboardFeed(runtime.supervision, runtime.hub, settings.wallboard)
+        runtime.bus.subscribe("wallboard", feed.on_event, types=FEED_TYPES)
+        runtime.hub.register_snapshot("supervisors", feed.snapshot)
         await runtime.bus.start()
+        links = AmiLinks(
+            settings.ami_servers,
+            bus=runtime.bus,
+            recorder=CallRecorder(runtime.sessions, region=settings.default_region),
+            supervision=runtime.supervision,
+            users=await agent_users(runtime.sessions) if settings.ami_servers else None,
+        )
+        runtime.ami = links.clients
+        await links.start()
         tasks = [
             asyncio.create_task(run_alert_checks(runtime.supervision, runtime.sessions)),
             asyncio.create_task(run_agent_log(runtime.supervision, runtime.sessions)),
+            asyncio.create_task(feed.run(), name="wallboard-feed"),
         ]
         try:
             yield
         finally:
+            await links.close()
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -81,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         work_routes.cases_router,
         work_routes.callbacks_router,
         web_routes.router,
+        wallboard_routes.pages,
+        wallboard_routes.router,
         realtime_routes.router,
         supervision_routes.router,
     ):

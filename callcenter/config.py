@@ -93,6 +93,16 @@ class MetricsSettings(BaseModel):
     )
 
 
+class WallboardSettings(BaseModel):
+    """How live figures reach the supervisors' wallboard."""
+
+    publish_interval: float = Field(
+        0.25, gt=0, le=1, description="Seconds over which figure changes are coalesced into one message."
+    )
+    history_sample_seconds: float = Field(60.0, gt=0, description="Seconds between points of the wallboard chart.")
+    history_hours: float = Field(4.0, gt=0, le=48, description="Hours of history the wallboard chart keeps.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_nested_delimiter="__", extra="ignore")
 
@@ -122,6 +132,7 @@ class Settings(BaseSettings):
     )
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    wallboard: WallboardSettings = Field(default_factory=WallboardSettings)
 
     def resolved_secret(self) -> str:
         """The signing secret: the configured one, or one generated once and kept in data_dir."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -11,6 +12,10 @@ from callcenter.bus import EventBus
 from callcenter.config import Settings
 from callcenter.realtime.hub import Hub
 from callcenter.supervision.service import Supervision
+from callcenter.telephony.ami.client import AmiClient
+
+if TYPE_CHECKING:
+    from callcenter.wallboard.feed import WallboardFeed
 
 
 @dataclass
@@ -23,3 +28,6 @@ class Runtime:
     bus: EventBus
     hub: Hub
     supervision: Supervision
+    # The AMI clients by Asterisk server name (empty when no Asterisk is configured).
+    ami: dict[str, AmiClient] = field(default_factory=dict)
+    wallboard: WallboardFeed | None = None

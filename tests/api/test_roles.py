@@ -48,6 +48,9 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/metrics/live"): SUPERVISORS,
     ("GET", "/api/alerts"): SUPERVISORS,
     ("POST", "/api/alerts/{alert_id}/acknowledge"): SUPERVISORS,
+    ("POST", "/api/supervisor/agents/pause"): SUPERVISORS,
+    ("POST", "/api/supervisor/agents/unpause"): SUPERVISORS,
+    ("POST", "/api/supervisor/agents/logoff"): SUPERVISORS,
 }
 
 
