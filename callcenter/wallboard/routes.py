@@ -37,7 +37,8 @@ async def _page(request: Request, session: SessionDep, template: str, title: str
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if user.role not in _SUPERVISORS:
         return templates.TemplateResponse(request, "forbidden.html", {"title": title, "user": user}, status_code=403)
-    return templates.TemplateResponse(request, template, {"title": title, "user": user})
+    limit = _runtime(request).settings.metrics.longest_wait_alert_seconds
+    return templates.TemplateResponse(request, template, {"title": title, "user": user, "longest_wait_alert": limit})
 
 
 @pages.get("/wallboard", response_class=HTMLResponse)
