@@ -101,13 +101,11 @@ class CallTracker(QueueHandlers):
         *,
         agent_users: Mapping[str, AgentUser] | None = None,
         wrapup_seconds: Mapping[str, float] | None = None,
-        on_finished: Callable[[CallSummary], None] | None = None,
     ) -> None:
         self.server = server
         self.boot = boot
         self.agents = AgentBook(server, agent_users, wrapup_seconds)
         self.calls: dict[str, CallState] = {}
-        self.on_finished = on_finished
         self.now = 0.0
         self._channels: dict[str, CallState] = {}
         self._finished: list[CallSummary] = []
@@ -176,8 +174,6 @@ class CallTracker(QueueHandlers):
             self._channels.pop(channel, None)
         self._remember(call.key.linkedid)
         self._finished.append(summary)
-        if self.on_finished is not None:
-            self.on_finished(summary)
         return summary
 
     def live_channels(self) -> frozenset[str]:

@@ -38,9 +38,9 @@ class ReplayedCall:
     summary: CallSummary
     recorded: RecordedCall
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self, *, timeline: bool = False) -> dict[str, object]:
         return {
-            **self.summary.to_json(),
+            **self.summary.to_json(timeline=timeline),
             "contact_id": self.recorded.contact_id,
             "customer_id": self.recorded.customer_id,
             "created": self.recorded.created,
@@ -121,6 +121,7 @@ def replay(
     ),
     server: str = typer.Option("asterisk", help="Name of the Asterisk the capture came from (part of each key)."),
     wrapup: list[str] = typer.Option([], "--wrapup", help="Wrap-up seconds of a queue, QUEUE=SECONDS; repeatable."),
+    timeline: bool = typer.Option(False, "--timeline", help="With --json: include each call's event timeline."),
 ) -> None:
     """Run a raw AMI capture through the codec, the call tracker and the recorder; print the calls."""
     try:
@@ -154,7 +155,7 @@ def replay(
             raise typer.Exit(1) from None
     if as_json:
         for call in calls:
-            typer.echo(json.dumps(call.to_json(), ensure_ascii=False))
+            typer.echo(json.dumps(call.to_json(timeline=timeline), ensure_ascii=False))
     else:
         console = Console()
         if not console.is_terminal:

@@ -28,10 +28,11 @@ Definitions (``docs/metrics.md`` says the same with examples):
   where a handled call is one whose ``HandledCall`` record arrived (talk and hold as Asterisk reports
   them, wrap-up the queue's wrap-up time).
 * **calls waiting** / **longest wait**: callers in the queue now, and how long the first of them waits.
-* **occupancy** (live) = (on-call + wrap-up seconds) / (on-call + wrap-up + ringing + ready seconds)
-  × 100 of the agents, today; paused, logged-out and unreachable time is not counted.
+* **occupancy** = (on-call + wrap-up seconds) / (on-call + wrap-up + ringing + ready seconds) × 100
+  of the agents in the interval; paused, logged-out and unreachable time is not counted.
 * Per agent: calls handled (answered by the agent, counted in the interval of the answer), talk,
-  hold and wrap-up seconds, paused seconds by reason, current state and seconds in it.
+  hold and wrap-up seconds, paused seconds by reason and seconds per state (from the agent events,
+  split at interval boundaries), and live: the current state and seconds in it.
 """
 
 from callcenter.metrics.definitions import MetricsRules, QueueRules

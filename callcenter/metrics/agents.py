@@ -94,12 +94,12 @@ class AgentBoard:
 
     def tally_until(self, interface: str, bucket: datetime, now: datetime) -> AgentTally:
         """The agent's tally of interval ``bucket`` including the open stretch up to ``now``."""
-        agent = self.agents[interface]
-        tally = AgentTally(name=agent.name)
+        agent = self.agents.get(interface)
+        tally = AgentTally(name=agent.name if agent else None)
         stored = self.figures.agents.get((bucket, interface))
         if stored is not None:
             tally.add(stored)
-        if agent.since is not None and agent.since < now:
+        if agent is not None and agent.since is not None and agent.since < now:
             for start, seconds in self.split(agent.since, now):
                 if start == bucket:
                     self._add(tally, agent, seconds)

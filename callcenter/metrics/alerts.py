@@ -11,15 +11,15 @@ same condition does not raise it again. Conditions watched:
 * ``case_overdue``: a case past its reply deadline (cleared when it is answered or re-dated);
 * ``ami_down``: the link to an Asterisk server is down.
 
-Every raise, clear and acknowledgement is returned as an ``AlertChange`` and handed to the book's
-``listeners`` (whoever pushes them live); nothing here stores or sends anything.
+Every raise, clear and acknowledgement is returned as an ``AlertChange`` for whoever pushes them
+live; nothing here stores or sends anything.
 """
 
 from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -112,12 +112,6 @@ class AlertBook:
         self.alerts: dict[int, Alert] = {}
         self._open: dict[tuple[AlertKind, str], Alert] = {}
         self._ids = itertools.count(1)
-        # Called with every change as it happens, whichever path (periodic check, AMI link, survey) made it.
-        self.listeners: list[Callable[[AlertChange], None]] = []
-
-    def _tell(self, change: AlertChange) -> None:
-        for listener in self.listeners:
-            listener(change)
 
     # -- raising and clearing -------------------------------------------------------
 
@@ -130,18 +124,14 @@ class AlertBook:
             return
         alert = Alert(next(self._ids), kind, subject, message, at, dict(data))
         self.alerts[alert.id] = self._open[(kind, subject)] = alert
-        change = AlertChange("raised", alert)
-        out.append(change)
-        self._tell(change)
+        out.append(AlertChange("raised", alert))
         self._prune()
 
     def _clear(self, kind: AlertKind, subject: str, at: datetime, out: list[AlertChange]) -> None:
         alert = self._open.pop((kind, subject), None)
         if alert is not None:
             alert.cleared_at = at
-            change = AlertChange("cleared", alert)
-            out.append(change)
-            self._tell(change)
+            out.append(AlertChange("cleared", alert))
 
     def _set(
         self, on: bool, kind: AlertKind, subject: str, message: str, at: datetime, data: dict[str, Any], out: list
@@ -239,9 +229,7 @@ class AlertBook:
         if alert.kind in EVENT_KINDS and alert.active:
             self._open.pop((alert.kind, alert.subject), None)
             alert.cleared_at = at
-        change = AlertChange("acknowledged", alert)
-        self._tell(change)
-        return change
+        return AlertChange("acknowledged", alert)
 
     def listing(self, *, include_closed: bool = False) -> list[Alert]:
         """Open alerts (and closed ones when asked), newest first."""

@@ -158,6 +158,17 @@ class CallFigures:
         visit = self._visits.pop(key, None)
         if visit is None:
             return None
+        return self._count_offered(key, visit)
+
+    def _resolve(self, key: CallKey, queue: str, at: datetime, wait: float) -> tuple[Visit, QueueTally]:
+        """End the caller's visit with an answer or an abandon (opened from the wait if never seen)."""
+        visit = self._visits.pop(key, None)
+        if visit is None:
+            # Seen only from here on (adopted after a reconnect): the wait says when it joined.
+            visit = Visit(queue, at - timedelta(seconds=wait), self.bucket(at - timedelta(seconds=wait)))
+        return self._count_offered(key, visit)
+
+    def _count_offered(self, key: CallKey, visit: Visit) -> tuple[Visit, QueueTally]:
         self.waiting.get(visit.queue, {}).pop(key, None)
         tally = self.queue_tally(visit.bucket, visit.queue)
         tally.offered += 1
@@ -172,10 +183,7 @@ class CallFigures:
         self._open(event.key, event.queue, event.at)
 
     def _connected(self, event: CallConnected) -> None:
-        if event.key not in self._visits:
-            # Seen only from the answer on (adopted after a reconnect): the wait says when it joined.
-            self._open(event.key, event.queue, _seconds_before(event.at, event.wait_seconds))
-        visit, tally = self._close(event.key)  # type: ignore[misc]
+        visit, tally = self._resolve(event.key, event.queue, event.at, event.wait_seconds)
         wait = event.wait_seconds
         tally.answered += 1
         tally.answered_wait_seconds += wait
@@ -189,9 +197,7 @@ class CallFigures:
         self.agent_tally(self.bucket(event.at), event.agent_interface, event.agent_name).answered += 1
 
     def _abandoned(self, event: CallAbandoned) -> None:
-        if event.key not in self._visits:
-            self._open(event.key, event.queue, _seconds_before(event.at, event.wait_seconds))
-        visit, tally = self._close(event.key)  # type: ignore[misc]
+        visit, tally = self._resolve(event.key, event.queue, event.at, event.wait_seconds)
         rules = self.rules.for_queue(visit.queue)
         wait = event.wait_seconds
         tally.abandoned += 1
@@ -212,7 +218,3 @@ class CallFigures:
 
     def _gone(self, event: CallEvent) -> None:
         self._left(event.key, event.at)
-
-
-def _seconds_before(at: datetime, seconds: float) -> datetime:
-    return at - timedelta(seconds=seconds)

@@ -33,6 +33,7 @@ from callcenter.metrics.engine import CallFigures, HandledCall
 from callcenter.metrics.figures import AgentTally, QueueTally
 
 MAX_INTERVALS = 10_000
+MAX_DAYS = 366
 
 
 class ReportRangeError(ValueError):
@@ -166,6 +167,8 @@ def report_window(first: date, last: date, rules: MetricsRules) -> tuple[datetim
     """The UTC instants bounding local days ``first``..``last`` (both included)."""
     if last < first:
         raise ReportRangeError("the range ends before it starts")
+    if (last - first).days >= MAX_DAYS:
+        raise ReportRangeError(f"a report covers at most {MAX_DAYS} days; ask for a shorter range")
     zone = rules.zone
     start = datetime(first.year, first.month, first.day, tzinfo=zone).astimezone(UTC)
     end = next_start(datetime(last.year, last.month, last.day, tzinfo=zone).astimezone(UTC), Interval.DAY, zone)

@@ -13,7 +13,14 @@ from callcenter.api.deps import SessionDep, SupervisorUser
 from callcenter.errors import Conflict, InvalidInput, NotFound
 from callcenter.metrics.alerts import AlreadyAcknowledged, UnknownAlert
 from callcenter.metrics.definitions import Interval
-from callcenter.metrics.reports import IntervalReport, ReportRangeError, build_report, report_window, rows_to_csv
+from callcenter.metrics.reports import (
+    IntervalReport,
+    ReportRangeError,
+    build_report,
+    interval_starts,
+    report_window,
+    rows_to_csv,
+)
 from callcenter.supervision import repository
 from callcenter.supervision.service import Supervision
 
@@ -34,6 +41,7 @@ async def _report(request: Request, session: Any, start: date, end: date, interv
     rules = parts.rules
     try:
         window_start, window_end = report_window(start, end, rules)
+        interval_starts(window_start, window_end, interval, rules)  # a too long range fails before any read
         calls = await repository.calls_between(session, window_start, window_end)
         changes = await repository.agent_changes_between(session, window_start, window_end)
         return build_report(calls, rules, interval, start, end, agent_changes=changes, until=parts.clock())
@@ -117,8 +125,7 @@ async def acknowledge_alert(
 ) -> dict[str, Any]:
     """The signed-in supervisor has seen the alert; written to the audit trail."""
     try:
-        parts = supervision(request)
-        change = parts.alerts.acknowledge(alert_id, user.display_name, parts.clock())
+        change = supervision(request).acknowledge(alert_id, user.display_name)
     except UnknownAlert as exc:
         raise NotFound(str(exc)) from exc
     except AlreadyAcknowledged as exc:

@@ -7,13 +7,15 @@ re-evaluates the queue alerts (the app calls it every second).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from callcenter.calls.events import AgentStateChanged
+from callcenter.calls.summary import CallSummary
 from callcenter.config import MetricsSettings, QueueMetricsSettings
+from callcenter.contacts.call_recorder import CallRecorder, RecordedCall
 from callcenter.ivr.services import SurveyResult
-from callcenter.metrics.alerts import AlertBook, AlertChange, AlertThresholds
+from callcenter.metrics.alerts import AlertBook, AlertChange, AlertThresholds, OverdueCase
 from callcenter.metrics.definitions import MetricsRules, QueueRules
 from callcenter.metrics.live import LiveInput, LiveMetrics
 from callcenter.supervision.prometheus import PrometheusMetrics
@@ -57,6 +59,17 @@ class Supervision:
         # Agent state changes waiting to be written to the agent state log (the oldest are dropped
         # when the database stays away that long).
         self.agent_log: deque[AgentStateChanged] = deque(maxlen=AGENT_LOG_BACKLOG)
+        self._alert_listeners: list[Callable[[AlertChange], None]] = []
+
+    def on_alert(self, listener: Callable[[AlertChange], None]) -> None:
+        """Call ``listener`` with every alert raised, cleared or acknowledged (to push it to supervisors)."""
+        self._alert_listeners.append(listener)
+
+    def _publish(self, changes: list[AlertChange]) -> list[AlertChange]:
+        for change in changes:
+            for listener in self._alert_listeners:
+                listener(change)
+        return changes
 
     def apply(self, item: LiveInput) -> bool:
         """Count one call event, agent event or finished call."""
@@ -67,23 +80,58 @@ class Supervision:
     def check(self, now: datetime | None = None) -> list[AlertChange]:
         """Re-evaluate the queue alerts against the live figures."""
         now = now or self.clock()
-        return self.alerts.observe_queues(self.live.snapshot(now)["queues"], now)
+        return self._publish(self.alerts.observe_queues(self.live.snapshot(now)["queues"], now))
+
+    def overdue_cases(self, cases: list[OverdueCase], now: datetime | None = None) -> list[AlertChange]:
+        """The cases past their reply deadline now (the others' alerts clear)."""
+        return self._publish(self.alerts.overdue_cases(cases, now or self.clock()))
+
+    def acknowledge(self, alert_id: int, by: str) -> AlertChange:
+        """``by`` has seen alert ``alert_id`` (UnknownAlert, AlreadyAcknowledged otherwise)."""
+        change = self.alerts.acknowledge(alert_id, by, self.clock())
+        self._publish([change])
+        return change
 
     async def record_survey(self, result: SurveyResult) -> None:
         """The IVR's survey port: a low score raises the call-back alert."""
-        self.alerts.survey(
-            low=result.low,
-            scores=result.scores,
-            caller=result.caller_number,
-            linkedid=result.linkedid,
-            at=result.answered_at,
+        self._publish(
+            self.alerts.survey(
+                low=result.low,
+                scores=result.scores,
+                caller=result.caller_number,
+                linkedid=result.linkedid,
+                at=result.answered_at,
+            )
         )
 
     def ami_link(self, server: str, up: bool, now: datetime | None = None) -> list[AlertChange]:
         """Record the AMI link state of ``server`` (gauge and alert)."""
         self.prometheus.ami_connected.labels(server=server).set(1 if up else 0)
-        return self.alerts.ami_link(server, up, now or self.clock())
+        return self._publish(self.alerts.ami_link(server, up, now or self.clock()))
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class MeteredRecorder:
+    """A call recorder that first counts each finished call in the live figures, then stores it.
+
+    Give it to the ingest in place of the plain recorder: finished calls (with their talk, hold and
+    wrap-up times, and the events of calls that ended while the link was down) reach the live metrics
+    the moment the tracker closes them, whatever the database is doing.
+    """
+
+    def __init__(self, recorder: CallRecorder, supervision: Supervision) -> None:
+        self.recorder = recorder
+        self.supervision = supervision
+
+    async def record(self, summaries: Sequence[CallSummary]) -> list[RecordedCall]:
+        """Count the calls (live metrics count a call once however often it comes), then record them."""
+        for summary in summaries:
+            self.supervision.apply(summary)
+        recorded = await self.recorder.record(summaries)
+        created = sum(1 for r in recorded if r.created)
+        if created:
+            self.supervision.prometheus.contacts_recorded.labels(channel="voice").inc(created)
+        return recorded

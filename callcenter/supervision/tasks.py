@@ -31,7 +31,7 @@ async def run_alert_checks(
             try:
                 async with unit_of_work(sessions) as session:
                     cases = await repository.overdue_cases(session, now)
-                supervision.alerts.overdue_cases(cases, now)
+                supervision.overdue_cases(cases, now)
             except Exception:  # the database may be away for a while; the next round retries
                 log.exception("overdue case check failed")
         await asyncio.sleep(every)
@@ -39,14 +39,18 @@ async def run_alert_checks(
 
 
 async def flush_agent_log(supervision: Supervision, sessions: async_sessionmaker[AsyncSession]) -> int:
-    """Write the agent state changes received so far; they stay queued when the write fails."""
-    batch = list(supervision.agent_log)
+    """Write the agent state changes received so far; they go back in the queue when the write fails."""
+    queue = supervision.agent_log
+    # Taken off the queue before the first await, so two flushes never write the same change.
+    batch = [queue.popleft() for _ in range(len(queue))]
     if not batch:
         return 0
-    async with unit_of_work(sessions) as session:
-        await repository.add_agent_changes(session, batch)
-    for _ in batch:
-        supervision.agent_log.popleft()
+    try:
+        async with unit_of_work(sessions) as session:
+            await repository.add_agent_changes(session, batch)
+    except BaseException:
+        queue.extendleft(reversed(batch))
+        raise
     return len(batch)
 
 

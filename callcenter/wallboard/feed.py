@@ -48,7 +48,7 @@ class WallboardFeed:
         self._agents_changed: set[str] = set()
         self._alerts: deque[AlertChange] = deque()
         self._wake = asyncio.Event()
-        supervision.alerts.listeners.append(self._on_alert)
+        supervision.on_alert(self._on_alert)
 
     # -- input ------------------------------------------------------------------------
 

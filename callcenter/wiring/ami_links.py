@@ -2,8 +2,9 @@
 
 For each entry of ``CALLCENTER_AMI_SERVERS`` the composition root gets an :class:`AmiClient` whose consumer
 is a :class:`CallIngest` (tracker + contact recorder); the tracker's typed events and finished-call
-summaries are published on the event bus, where the live metrics, the wallboard and the consoles pick
-them up. The clients are kept by server name for the actions that go back to Asterisk (pause, log off).
+summaries (:class:`BusRecorder`) are published on the event bus, where the live metrics, the wallboard
+and the consoles pick them up. The clients are kept by server name for the actions that go back to Asterisk
+(pause, log off).
 A watcher reports each link going down or coming back to the supervision (gauge and ``ami_down`` alert).
 """
 
@@ -11,15 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.bus import EventBus
 from callcenter.calls.agents import AgentUser
+from callcenter.calls.summary import CallSummary
 from callcenter.config import AmiServerSettings
-from callcenter.contacts.call_recorder import CallRecorder
+from callcenter.contacts.call_recorder import CallRecorder, RecordedCall
 from callcenter.db import unit_of_work
 from callcenter.supervision.service import Supervision
 from callcenter.telephony.ami.client import AmiClient
@@ -36,6 +38,30 @@ async def agent_users(sessions: async_sessionmaker[AsyncSession]) -> dict[str, A
             select(User.interface, User.id, User.display_name).where(User.interface.is_not(None))
         )
         return {interface: AgentUser(user_id, name) for interface, user_id, name in rows}
+
+
+class BusRecorder:
+    """Each finished call goes onto the bus, then into the repository.
+
+    The ingest publishes a call's events before it records the call, so every subscriber (the live
+    metrics behind the wallboard) gets the summary after the call's events, in order, whatever the
+    database is doing.
+    """
+
+    def __init__(self, recorder: CallRecorder, bus: EventBus, supervision: Supervision) -> None:
+        self.recorder = recorder
+        self.bus = bus
+        self.supervision = supervision
+
+    async def record(self, summaries: Sequence[CallSummary]) -> list[RecordedCall]:
+        """Publish the calls, then store them (a call already stored is not stored twice)."""
+        for summary in summaries:
+            self.bus.publish(summary)
+        recorded = await self.recorder.record(summaries)
+        created = sum(1 for r in recorded if r.created)
+        if created:
+            self.supervision.prometheus.contacts_recorded.labels(channel="voice").inc(created)
+        return recorded
 
 
 class AmiLinks:
@@ -55,11 +81,11 @@ class AmiLinks:
         self.watch_every = watch_every
         self.clients: dict[str, AmiClient] = {}
         self.ingests: dict[str, CallIngest] = {}
+        metered = BusRecorder(recorder, bus, supervision)
         for server in servers:
             if server.name in self.clients:
                 raise ValueError(f"two AMI servers are named {server.name!r}; names must be unique")
-            ingest = CallIngest(recorder, server=server.name, agent_users=users, publish=bus.publish)
-            ingest.tracker.on_finished = bus.publish
+            ingest = CallIngest(metered, server=server.name, agent_users=users, publish=bus.publish)  # type: ignore[arg-type]
             self.ingests[server.name] = ingest
             self.clients[server.name] = AmiClient.from_settings(
                 server, consumer=ingest.consume, on_connect=ingest.on_connect, only_events=INGEST_EVENTS

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from callcenter.calls import CallTracker
+from callcenter.calls import CallSummary, CallTracker
 from callcenter.calls.clock import CaptureClock
 from callcenter.metrics import LiveMetrics
 from callcenter.telephony.ami.codec import AmiDecoder, AmiMessage
@@ -31,10 +31,12 @@ def replay_into(
     *,
     tracker: CallTracker | None = None,
     until: Callable[[AmiMessage], bool] | None = None,
+    finished: list[CallSummary] | None = None,
 ) -> datetime | None:
     """Feed a capture through a tracker into ``live`` (summaries after the events that closed them).
 
-    Stops before the first message ``until`` accepts; returns the capture time reached.
+    Stops before the first message ``until`` accepts; returns the capture time reached. The finished
+    calls are also appended to ``finished`` when given.
     """
     tracker = tracker or CallTracker("lab")
     clock = CaptureClock()
@@ -47,6 +49,8 @@ def replay_into(
             live.apply(event)
         for summary in tracker.pop_finished():
             live.apply(summary)
+            if finished is not None:
+                finished.append(summary)
     return datetime.fromtimestamp(tracker.now, UTC) if tracker.now else None
 
 

@@ -24,9 +24,10 @@ def queue(live: LiveMetrics, name: str, now) -> dict:
 
 
 def asterisk_holdtime(waits: list[int]) -> int:
-    """app_queue's recalc_holdtime, applied to the waits in the order the calls were answered."""
-    holdtime = 0
-    for wait in waits:
+    """app_queue's running average of the waits, in the order the calls were answered: the first
+    wait as is, then (3 x old + wait) >> 2 (ami-01 alone shows Holdtime 2 after one 2 s wait)."""
+    holdtime = waits[0]
+    for wait in waits[1:]:
         holdtime = (3 * holdtime + wait) >> 2
     return holdtime
 
@@ -106,3 +107,19 @@ def test_live_queue_state_matches_queue_summary_while_callers_wait() -> None:
     assert support["agents"]["logged_in"] == 3
     assert support["agents"]["ready"] == 0
     assert support["agents"]["paused_by_reason"] == {"lunch": 3}
+
+
+def test_queue_management_answers_fold_into_asterisks_holdtime() -> None:
+    # ami-01, ami-02 then ami-05 (same Asterisk run): support answers after 2 s (ami-01), then Carol
+    # after 4 s and Dave after 6 s (queue_log CONNECT|4 and CONNECT|6); QueueParams s5-015 says Holdtime 3.
+    live = LiveMetrics(RULES)
+    for name in ("ami-01-handled-call.txt", "ami-02-abandoned-call.txt", "ami-05-queue-management.txt"):
+        now = replay_into(live, name)
+    support = queue(live, "support", now)
+    connects = [int(f[5]) for f in queue_log_lines("ami-05-queue-management.queue_log") if f[4] == "CONNECT"]
+    assert connects == [4, 6]
+    params = next(p for p in queue_params("ami-05-queue-management.txt") if p["ActionID"] == "s5-015")
+    assert asterisk_holdtime([2, *connects]) == int(params["Holdtime"]) == 3
+    assert support["answered"] == 3 and support["answered_within_threshold"] == 3
+    assert support["asa_seconds"] == round((2 + 4 + 6) / 3, 2)
+    assert support["abandoned"] == 1

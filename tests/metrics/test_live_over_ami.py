@@ -10,7 +10,7 @@ from callcenter.config import MetricsSettings
 from callcenter.contacts.call_recorder import CallRecorder
 from callcenter.pbxsim.clock import accelerated
 from callcenter.pbxsim.simulator import PbxSimulator
-from callcenter.supervision.service import Supervision
+from callcenter.supervision.service import MeteredRecorder, Supervision
 from callcenter.telephony.ami.client import AmiClient
 from callcenter.wiring.call_ingest import INGEST_EVENTS, CallIngest
 
@@ -39,12 +39,12 @@ async def originate(dialer: AmiClient, name: str, number: str, **variables: str)
 async def test_calls_over_ami_move_the_live_figures(sessions) -> None:
     sim = PbxSimulator(clock=accelerated(SPEED))
     supervision = Supervision(MetricsSettings(), clock=lambda: datetime.fromtimestamp(sim.pbx.clock.now(), UTC))
+    # Events reach the live figures as the tracker emits them (publish); finished calls, with their
+    # talk, hold and wrap-up times, on their way to the repository (the metered recorder).
     ingest = CallIngest(
-        CallRecorder(sessions), server="sim", clock=sim.pbx.clock.now, publish=supervision.apply,
-        wrapup_seconds={"support": 5},
+        MeteredRecorder(CallRecorder(sessions), supervision), server="sim", clock=sim.pbx.clock.now,
+        publish=supervision.apply, wrapup_seconds={"support": 5},
     )  # fmt: skip
-    # Finished calls carry the handle times (talk, hold, wrap-up) into the live figures.
-    ingest.tracker.on_finished = supervision.apply
     listener = client("sim", 0, consumer=ingest.consume, on_connect=ingest.on_connect, only_events=INGEST_EVENTS)
     dialer = client("dialer", 0, events="off")
     await sim.start()
@@ -91,3 +91,7 @@ async def test_calls_over_ami_move_the_live_figures(sessions) -> None:
     assert (agent["calls_handled"], agent["talk_seconds"], agent["wrapup_seconds"]) == (1, 4, 5)
     assert agent["state"] == "paused" and agent["reason"] == "lunch"
     assert supervision.live.events["call.queued"] == 2
+    # Two contacts stored, counted on /metrics.
+    assert ingest.recorded and len(ingest.recorded) == 2
+    registry = supervision.prometheus.registry
+    assert registry.get_sample_value("callcenter_contacts_recorded_total", {"channel": "voice"}) == 2

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from callcenter.calls import CallTracker
-from callcenter.contacts.models import AuditEvent
+from callcenter.contacts.models import AuditEvent, Case, CaseStatus, Customer
 from callcenter.db import unit_of_work
+from callcenter.supervision import repository
 from callcenter.supervision.service import Supervision
 from tests.conftest import Team
 from tests.metrics.captures import replay_into
@@ -73,6 +74,8 @@ async def test_alert_raised_listed_and_acknowledged_by_a_named_supervisor(
     client: httpx.AsyncClient, team: Team
 ) -> None:
     parts = supervision_of(client)
+    pushed = []
+    parts.on_alert(lambda change: pushed.append((change.action, change.alert.kind.value)))
     # ami-05: Carol and Dave wait in support while all three agents are at lunch.
     replay_into(
         parts.live, "ami-05-queue-management.txt", tracker=CallTracker("lab"), until=lambda m: m.action_id == "s5-008"
@@ -97,6 +100,7 @@ async def test_alert_raised_listed_and_acknowledged_by_a_named_supervisor(
     assert acked.json()["acknowledged_by"] == "Sue"
     again = await client.post(f"/api/alerts/{alert_id}/acknowledge", headers=team.admin.headers)
     assert again.status_code == 409 and "Sue" in again.json()["detail"]
+    assert pushed == [("raised", "no_agent_ready"), ("acknowledged", "no_agent_ready")]
     missing = await client.post("/api/alerts/999/acknowledge", headers=team.admin.headers)
     assert missing.status_code == 404
     async with unit_of_work(client.app.state.runtime.sessions) as session:  # type: ignore[attr-defined]
@@ -104,3 +108,33 @@ async def test_alert_raised_listed_and_acknowledged_by_a_named_supervisor(
     assert [(a.action, a.actor_id, a.target) for a in audit] == [
         ("alert.acknowledged", team.supervisor.id, "alert:no_agent_ready:support")
     ]
+
+
+async def test_a_case_past_its_reply_deadline_raises_an_alert_until_it_is_solved(
+    client: httpx.AsyncClient, team: Team
+) -> None:
+    parts = supervision_of(client)
+    sessions = client.app.state.runtime.sessions  # type: ignore[attr-defined]
+    async with unit_of_work(sessions) as session:
+        customer = Customer(display_name="Carol")
+        session.add(customer)
+        await session.flush()
+        late = Case(
+            customer_id=customer.id,
+            subject="Refund",
+            owner_id=team.agent.id,
+            reply_due_at=DURING_AMI_05 - timedelta(hours=2),
+        )
+        on_time = Case(customer_id=customer.id, subject="Invoice", reply_due_at=DURING_AMI_05 + timedelta(hours=2))
+        session.add_all([late, on_time])
+    async with unit_of_work(sessions) as session:
+        overdue = await repository.overdue_cases(session, DURING_AMI_05)
+    assert [(c.case_id, c.subject, c.owner) for c in overdue] == [(late.id, "Refund", "Alice")]
+    (raised,) = parts.overdue_cases(overdue)
+    assert raised.alert.kind.value == "case_overdue" and raised.alert.data["owner"] == "Alice"
+    async with unit_of_work(sessions) as session:
+        (await session.get(Case, late.id)).status = CaseStatus.SOLVED
+    async with unit_of_work(sessions) as session:
+        assert await repository.overdue_cases(session, DURING_AMI_05) == []
+    (cleared,) = parts.overdue_cases([])
+    assert cleared.action == "cleared"
