@@ -67,6 +67,18 @@ def _bearer(websocket: WebSocket, *, query_allowed: bool) -> str | None:
     return websocket.query_params.get("token") if query_allowed else None
 
 
+async def _sign_in(parts: Runtime, websocket: WebSocket) -> tuple[int, Role]:
+    """The user id and role behind the handshake's credentials (the ORM object is not kept for the connection)."""
+    async with unit_of_work(parts.sessions) as session:
+        user = await authenticate(
+            parts,
+            session,
+            bearer=_bearer(websocket, query_allowed=parts.settings.realtime.token_in_query),
+            cookie=websocket.cookies.get(SESSION_COOKIE),
+        )
+        return user.id, user.role
+
+
 async def _serve(websocket: WebSocket, *, supervisors: bool) -> None:
     parts: Runtime = websocket.app.state.runtime
     settings = parts.settings.realtime
@@ -76,19 +88,12 @@ async def _serve(websocket: WebSocket, *, supervisors: bool) -> None:
     if since_text is not None and not since_text.isdigit():
         return await _deny(websocket, 400, "since must be the last seq you received (a non-negative integer)")
     try:
-        async with unit_of_work(parts.sessions) as session:
-            user = await authenticate(
-                parts,
-                session,
-                bearer=_bearer(websocket, query_allowed=settings.token_in_query),
-                cookie=websocket.cookies.get(SESSION_COOKIE),
-            )
+        user_id, role = await _sign_in(parts, websocket)
     except NotSignedIn as exc:
         return await _deny(websocket, 401, str(exc))
-    if supervisors and user.role not in _SUPERVISOR_ROLES:
-        role = user.role.value
+    if supervisors and role not in _SUPERVISOR_ROLES:
         return await _deny(websocket, 403, f"the supervisors' stream is for supervisors and admins; you are {role}")
     await websocket.accept()
-    stream = SUPERVISORS if supervisors else agent_stream(user.id)
-    connection = Connection(websocket, stream=stream, user_id=user.id, send_queue_limit=settings.send_queue_limit)
+    stream = SUPERVISORS if supervisors else agent_stream(user_id)
+    connection = Connection(websocket, stream=stream, user_id=user_id, send_queue_limit=settings.send_queue_limit)
     await parts.hub.serve(connection, int(since_text) if since_text is not None else None)
