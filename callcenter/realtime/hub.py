@@ -111,6 +111,9 @@ class Hub:
             self._close(connection, CLOSE_TOO_SLOW, "too slow: the send queue is full")
 
     def _close(self, connection: Connection, code: int, reason: str) -> None:
+        if code != CLOSE_GOING_AWAY and not connection.closing:
+            user, stream = connection.user_id, connection.stream
+            log.warning("closing the websocket of user %s on %s: %s (%d)", user, stream, reason, code)
         self._detach(connection)
         connection.close(code, reason, timeout=self.close_timeout)
 

@@ -192,3 +192,19 @@ async def test_clients_joining_together_share_one_snapshot(start_service: StartS
             await client.__aexit__(None, None, None)
     assert calls == [SUPERVISORS]
     assert all(m == firsts[0] for m in firsts) and firsts[0]["data"] == {"queues": ["support"]}
+
+
+async def test_messages_older_than_the_replay_age_come_back_as_a_snapshot(
+    start_service: StartService, people: People
+) -> None:
+    service = await start_service(replay_max_age=1)
+    stream, token = agent_stream(people.ids["alice"]), people.tokens["alice"]
+    async with service.connect("/ws/agent", token) as ws:
+        held = (await receive(ws))["seq"]
+    await service.hub.publish(stream, "call.update", {"n": 1})
+    async with service.connect("/ws/agent", token, query={"since": held}) as ws:
+        assert (await receive(ws))["type"] == "call.update"  # young enough: replayed
+    await asyncio.sleep(1.2)
+    async with service.connect("/ws/agent", token, query={"since": held}) as ws:
+        snap = await receive(ws)
+    assert (snap["type"], snap["seq"]) == ("snapshot", held + 1)
