@@ -338,6 +338,9 @@ async def prepare(directory: Path) -> tuple[str, dict[str, str]]:
         CALLCENTER_SECRET_KEY=SECRET,
         CALLCENTER_DATA_DIR=str(directory),
         CALLCENTER_LOG_LEVEL="WARNING",
+        # The clients count frames to match them with broadcasts: no app-level pings in between.
+        CALLCENTER_REALTIME__HEARTBEAT_INTERVAL="3600",
+        CALLCENTER_REALTIME__HEARTBEAT_TIMEOUT="7200",
     )
     return token, env
 
