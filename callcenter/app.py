@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Customer contact repository, IVR and screen-pop service for Asterisk call centres.",
     )
     install_error_handlers(app)
+    realtime_routes.mask_tokens_in_server_logs()
     for router in (
         health.router,
         user_routes.auth_router,
