@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             supervision=runtime.supervision,
             users=await agent_users(runtime.sessions) if settings.ami_servers else None,
         )
-        runtime.ami = links.clients
+        runtime.ami, runtime.ami_links = links.clients, links
         await links.start()
         tasks = [
             asyncio.create_task(run_alert_checks(runtime.supervision, runtime.sessions)),

@@ -16,6 +16,7 @@ from callcenter.telephony.ami.client import AmiClient
 
 if TYPE_CHECKING:
     from callcenter.wallboard.feed import WallboardFeed
+    from callcenter.wiring.ami_links import AmiLinks
 
 
 @dataclass
@@ -30,4 +31,5 @@ class Runtime:
     supervision: Supervision
     # The AMI clients by Asterisk server name (empty when no Asterisk is configured).
     ami: dict[str, AmiClient] = field(default_factory=dict)
+    ami_links: AmiLinks | None = None
     wallboard: WallboardFeed | None = None

@@ -70,7 +70,10 @@ def _agent(parts: Runtime, interface: str) -> tuple[str, list[str]]:
     if agent is None:
         raise NotFound(f"no agent {interface} on the live board")
     feed = parts.wallboard
-    return SupervisorActions(parts.ami).server_for(feed.servers.get(interface) if feed else None), sorted(agent.queues)
+    server = SupervisorActions(parts.ami).server_for(feed.servers.get(interface) if feed else None)
+    # The board learns a queue from a state change in it; the tracker knows every membership Asterisk listed.
+    queues = set(agent.queues) | (parts.ami_links.memberships(server, interface) if parts.ami_links else set())
+    return server, sorted(queues)
 
 
 async def _done(session: SessionDep, user_id: int, action: str, server: str, interface: str, **data: Any) -> dict:

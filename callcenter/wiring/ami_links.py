@@ -93,6 +93,12 @@ class AmiLinks:
         self._up: dict[str, bool] = {}
         self._watcher: asyncio.Task[None] | None = None
 
+    def memberships(self, server: str, interface: str) -> set[str]:
+        """The queues Asterisk ``server`` has shown ``interface`` to be a member of (its tracker's view)."""
+        ingest = self.ingests.get(server)
+        agent = ingest.tracker.agents.agents.get(interface) if ingest else None
+        return set(agent.queues) if agent else set()
+
     async def start(self) -> None:
         """Connect every client in the background (each retries on its own) and watch the links."""
         for client in self.clients.values():
