@@ -86,10 +86,13 @@ export function lineChart(spec) {
       line.dataset.series = series.name;
       svg.append(line);
     }
-    if (series.points.length === 1 && series.points[0][1] !== null) {
-      const [date, value] = series.points[0];
-      svg.append(el("circle", { cx: x(date), cy: y(value), r: 3, fill: style.colour }));
-    }
+    // A value with no neighbour draws no line: mark it with a dot so it is not lost.
+    const present = (i) => i >= 0 && i < series.points.length && series.points[i][1] !== null && series.points[i][1] !== undefined;
+    series.points.forEach(([date, value], i) => {
+      if (present(i) && !present(i - 1) && !present(i + 1)) {
+        svg.append(el("circle", { cx: x(date), cy: y(value), r: 3, fill: style.colour, class: "lonely" }));
+      }
+    });
   });
   return svg;
 }

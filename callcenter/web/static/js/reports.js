@@ -79,7 +79,8 @@ function drawTable(report, kind) {
     head.append(th);
   }
   $("report-table").tHead.replaceChildren(head);
-  const rows = report.rows.filter((row) => columns.slice(2).some((c) => row[c] && typeof row[c] !== "object"));
+  // Quiet intervals (no number other than zero) are left out of the table; the CSV has every one.
+  const rows = report.rows.filter((row) => columns.some((c) => typeof row[c] === "number" && row[c] !== 0));
   $("report-table").tBodies[0].replaceChildren(
     ...rows.map((row) => {
       const tr = document.createElement("tr");
