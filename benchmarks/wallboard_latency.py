@@ -1,0 +1,215 @@
+"""Wallboard freshness: from a caller joining a queue in Asterisk to the supervisor's updated figure.
+
+The whole live path, each part as it runs in production:
+
+    simulated Asterisk (this process; 200 agents in two queues, Poisson calls at --rate per second)
+      --AMI over TCP--> the service (``python -m callcenter serve`` in a subprocess, on uvicorn):
+      AMI client -> call tracker -> event bus -> live metrics -> wallboard feed (coalescing) -> hub
+      --websocket--> a supervisor's client (this process, ``/ws/supervisor``)
+
+For every ``QueueCallerJoin`` the simulator emits, the time is noted. A ``figures.queues`` message counts
+the joins of a queue it has seen as ``offered + calls_waiting`` (ended visits plus callers still
+waiting), so the n-th join of a queue is on the supervisor's screen when the first message with
+``offered + calls_waiting >= n`` arrives. The latency of each join is that arrival minus the emit time
+(same process, same monotonic clock). The first seconds (warm-up) are left out. Also printed: the
+service's CPU use (user + system time of its process over the run, in % of one core), the messages and
+bytes received, and the load average. The machine's cores are shared by the three parties.
+
+Run from the checkout root with the package importable (installed, or ``PYTHONPATH=.``)::
+
+    python benchmarks/wallboard_latency.py                  # 100 calls/s, 200 agents, 30 s
+    python benchmarks/wallboard_latency.py --rate 50 --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+SECRET = "benchmark-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+QUEUES = ["support", "sales"]
+QUEUE_HEADER = re.compile(rb"\r\nQueue: ([^\r]*)\r\n")
+
+
+class JoinClock:
+    """A subscriber of the simulator's event bus that notes when each caller joined each queue."""
+
+    def __init__(self) -> None:
+        self.joins: dict[str, list[float]] = defaultdict(list)
+
+    def wants(self, category: str) -> bool:
+        return category == "agent"
+
+    def deliver(self, category: str, name: str, data: bytes) -> None:
+        if name == "QueueCallerJoin":
+            found = QUEUE_HEADER.search(data)
+            if found:
+                self.joins[found.group(1).decode()].append(time.monotonic())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def prepare(directory: Path) -> str:
+    """A migrated SQLite repository with one supervisor; answers the supervisor's token."""
+    from callcenter import migrate
+    from callcenter.db import create_engine, create_sessionmaker, unit_of_work
+    from callcenter.users.models import Role, User
+    from callcenter.users.tokens import issue_token
+
+    url = f"sqlite+aiosqlite:///{directory / 'callcenter.db'}"
+    await asyncio.to_thread(migrate.upgrade, url)
+    engine = create_engine(url)
+    async with unit_of_work(create_sessionmaker(engine)) as session:
+        user = User(username="sue", display_name="Sue", role=Role.SUPERVISOR, password_hash="-", queues=[])
+        session.add(user)
+        await session.flush()
+        token = issue_token(user, secret=SECRET, ttl_seconds=3600)
+    await engine.dispose()
+    return token
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def start_service(directory: Path, ami_port: int) -> tuple[asyncio.subprocess.Process, int]:
+    port = free_port()
+    server = {"name": "sim", "port": ami_port, "username": "callcenter", "secret": "lab-secret"}
+    env = dict(
+        os.environ,
+        CALLCENTER_DATABASE_URL=f"sqlite+aiosqlite:///{directory / 'callcenter.db'}",
+        CALLCENTER_SECRET_KEY=SECRET,
+        CALLCENTER_DATA_DIR=str(directory),
+        CALLCENTER_LOG_LEVEL="WARNING",
+        CALLCENTER_AMI_SERVERS=json.dumps([server]),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "callcenter", "serve", "--port", str(port),
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(300):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return process, port
+        except OSError:
+            await asyncio.sleep(0.1)
+    process.kill()
+    raise SystemExit("the service did not start")
+
+
+async def run(args: argparse.Namespace) -> None:
+    import websockets
+
+    from callcenter.pbxsim.config import PbxConfig, numbered_agents
+    from callcenter.pbxsim.simulator import PbxSimulator
+    from callcenter.pbxsim.traffic import TrafficGenerator, TrafficProfile
+
+    sim = PbxSimulator(PbxConfig(queues=numbered_agents(args.agents, QUEUES)))
+    clock = JoinClock()
+    sim.pbx.bus.subscribe(clock)
+    await sim.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        token = await prepare(Path(tmp))
+        process, port = await start_service(Path(tmp), sim.ami_port)
+        try:
+            headers = {"Authorization": f"Bearer {token}"}
+            async with websockets.connect(f"ws://127.0.0.1:{port}/ws/supervisor", additional_headers=headers) as ws:
+                first = json.loads(await ws.recv())
+                assert first["type"] == "snapshot", first["type"]
+                await asyncio.sleep(2)  # the AMI login and resync
+                profile = TrafficProfile(
+                    calls_per_minute=args.rate * 60, talk_seconds=args.talk, ring_seconds=(0.2, 1.0),
+                    patience_seconds=20, hangup_in_menu=0, transfer_probability=0,
+                    menu_choices={"1": 0.5, "2": 0.5},
+                )  # fmt: skip
+                traffic = TrafficGenerator(sim.pbx, profile, seed=3)
+                cpu0, wall0 = cpu_seconds(process.pid), time.monotonic()
+                traffic.start()
+                latencies, messages, received = await measure(ws, clock, args.seconds, wall0 + args.warmup)
+                cpu = (cpu_seconds(process.pid) - cpu0) / (time.monotonic() - wall0) * 100
+                await traffic.stop()
+                started = len(traffic.planned)
+        finally:
+            process.terminate()
+            await process.wait()
+            await sim.stop()
+    report(args, latencies, messages, received, cpu, started, sum(len(v) for v in clock.joins.values()))
+
+
+async def measure(ws, clock: JoinClock, seconds: float, warm: float) -> tuple[list[float], int, int]:
+    """Read the supervisors' stream for ``seconds``; the latency of each queue join seen after ``warm``."""
+    seen: dict[str, int] = defaultdict(int)
+    latencies: list[float] = []
+    messages = received = 0
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        try:
+            text = await asyncio.wait_for(ws.recv(), left)
+        except TimeoutError:
+            break
+        now = time.monotonic()
+        messages += 1
+        received += len(text)
+        message = json.loads(text)
+        if message["type"] != "figures.queues":
+            continue
+        for queue in message["data"]["queues"]:
+            name = queue["queue"]
+            counted = queue["offered"] + queue["calls_waiting"]
+            joins = clock.joins.get(name, [])
+            for emitted in joins[seen[name] : counted]:
+                if emitted >= warm:
+                    latencies.append(now - emitted)
+            seen[name] = max(seen[name], min(counted, len(joins)))
+    return latencies, messages, received
+
+
+def report(args, latencies: list[float], messages: int, received: int, cpu: float, started: int, joins: int) -> None:
+    if not latencies:
+        raise SystemExit("no queue join reached the wallboard")
+    ordered = sorted(latencies)
+    p = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
+    load = os.getloadavg()
+    print(
+        f"{args.rate:g} calls/s offered for {args.seconds:g} s ({started} calls started, {joins} queue joins),"
+        f" {args.agents} agents in {len(QUEUES)} queues; {os.cpu_count()} CPUs, load average {load[0]:.2f}"
+    )
+    print(f"queue join -> supervisor's figure, {len(latencies)} joins after {args.warmup:g} s warm-up:")
+    print(
+        f"  p50 {statistics.median(ordered) * 1000:.0f} ms   p90 {p(0.9):.0f} ms   p99 {p(0.99):.0f} ms"
+        f"   max {ordered[-1] * 1000:.0f} ms   (goal: p99 under 1000 ms)"
+    )
+    print(f"  supervisors' stream: {messages} messages, {received / 1024:.0f} KiB ({messages / args.seconds:.1f}/s)")
+    print(f"  service process CPU: {cpu:.0f} % of one core")
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=100.0, help="calls per second")
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--talk", type=float, default=1.5, help="mean talk seconds (keeps 200 agents from saturating)")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    cli()
