@@ -2,18 +2,19 @@
 
 The whole live path, each part as it runs in production:
 
-    simulated Asterisk (this process; 200 agents in two queues, Poisson calls at --rate per second)
+    simulated Asterisk (a subprocess; 200 agents in two queues, Poisson calls at --rate per second)
       --AMI over TCP--> the service (``python -m callcenter serve`` in a subprocess, on uvicorn):
       AMI client -> call tracker -> event bus -> live metrics -> wallboard feed (coalescing) -> hub
       --websocket--> a supervisor's client (this process, ``/ws/supervisor``)
 
-For every ``QueueCallerJoin`` the simulator emits, the time is noted. A ``figures.queues`` message counts
-the joins of a queue it has seen as ``offered + calls_waiting`` (ended visits plus callers still
-waiting), so the n-th join of a queue is on the supervisor's screen when the first message with
-``offered + calls_waiting >= n`` arrives. The latency of each join is that arrival minus the emit time
-(same process, same monotonic clock). The first seconds (warm-up) are left out. Also printed: the
-service's CPU use (user + system time of its process over the run, in % of one core), the messages and
-bytes received, and the load average. The machine's cores are shared by the three parties.
+For every ``QueueCallerJoin`` the simulator emits, it reports the time (CLOCK_MONOTONIC, shared by the
+processes) on its stdout. A ``figures.queues`` message counts the joins of a queue it has seen as
+``offered + calls_waiting`` (ended visits plus callers still waiting), so the n-th join of a queue is on
+the supervisor's screen when the first message with ``offered + calls_waiting >= n`` arrives. The
+latency of each join is that arrival minus the emit time. The first seconds (warm-up) are left out.
+Also printed: the service's CPU use (user + system time of its process over the run, in % of one core),
+the messages and bytes received, and the load average. The machine's cores are shared by the three
+processes (and by whatever else runs on it: read the load average).
 
 Run from the checkout root with the package importable (installed, or ``PYTHONPATH=.``)::
 
@@ -42,11 +43,8 @@ QUEUES = ["support", "sales"]
 QUEUE_HEADER = re.compile(rb"\r\nQueue: ([^\r]*)\r\n")
 
 
-class JoinClock:
-    """A subscriber of the simulator's event bus that notes when each caller joined each queue."""
-
-    def __init__(self) -> None:
-        self.joins: dict[str, list[float]] = defaultdict(list)
+class JoinReporter:
+    """A subscriber of the simulator's event bus that reports when each caller joined a queue (on stdout)."""
 
     def wants(self, category: str) -> bool:
         return category == "agent"
@@ -55,7 +53,56 @@ class JoinClock:
         if name == "QueueCallerJoin":
             found = QUEUE_HEADER.search(data)
             if found:
-                self.joins[found.group(1).decode()].append(time.monotonic())
+                sys.stdout.write(f"join {found.group(1).decode()} {time.monotonic():.6f}\n")
+
+
+async def serve_pbx(args: argparse.Namespace) -> None:
+    """The simulated Asterisk: print its AMI port, wait for ``go``, run the traffic until stdin closes."""
+    from callcenter.pbxsim.config import PbxConfig, numbered_agents
+    from callcenter.pbxsim.simulator import PbxSimulator
+    from callcenter.pbxsim.traffic import TrafficGenerator, TrafficProfile
+
+    sim = PbxSimulator(PbxConfig(queues=numbered_agents(args.agents, QUEUES)))
+    sim.pbx.bus.subscribe(JoinReporter())
+    await sim.start()
+    reader = asyncio.StreamReader()
+    await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    print(f"port {sim.ami_port}", flush=True)
+    await reader.readline()
+    profile = TrafficProfile(
+        calls_per_minute=args.rate * 60, talk_seconds=args.talk, ring_seconds=(0.2, 1.0),
+        patience_seconds=20, hangup_in_menu=0, transfer_probability=0, menu_choices={"1": 0.5, "2": 0.5},
+    )  # fmt: skip
+    traffic = TrafficGenerator(sim.pbx, profile, seed=3)
+    traffic.start()
+
+    async def flush() -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            sys.stdout.flush()
+
+    flusher = asyncio.create_task(flush())
+    await reader.readline()
+    await traffic.stop()
+    flusher.cancel()
+    print(f"started {len(traffic.planned)}", flush=True)
+    await sim.stop()
+
+
+class JoinClock:
+    """The join times the simulator reports, per queue."""
+
+    def __init__(self) -> None:
+        self.joins: dict[str, list[float]] = defaultdict(list)
+        self.started = 0
+
+    async def read(self, stdout: asyncio.StreamReader) -> None:
+        while line := await stdout.readline():
+            kind, *rest = line.decode().split()
+            if kind == "join":
+                self.joins[rest[0]].append(float(rest[1]))
+            elif kind == "started":
+                self.started = int(rest[0])
 
 
 def free_port() -> int:
@@ -118,40 +165,34 @@ async def start_service(directory: Path, ami_port: int) -> tuple[asyncio.subproc
 async def run(args: argparse.Namespace) -> None:
     import websockets
 
-    from callcenter.pbxsim.config import PbxConfig, numbered_agents
-    from callcenter.pbxsim.simulator import PbxSimulator
-    from callcenter.pbxsim.traffic import TrafficGenerator, TrafficProfile
-
-    sim = PbxSimulator(PbxConfig(queues=numbered_agents(args.agents, QUEUES)))
+    pbx = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "pbx", "--agents", str(args.agents), "--rate", str(args.rate),
+        "--talk", str(args.talk), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert pbx.stdin is not None and pbx.stdout is not None
+    ami_port = int((await pbx.stdout.readline()).split()[1])
     clock = JoinClock()
-    sim.pbx.bus.subscribe(clock)
-    await sim.start()
     with tempfile.TemporaryDirectory() as tmp:
         token = await prepare(Path(tmp))
-        process, port = await start_service(Path(tmp), sim.ami_port)
+        process, port = await start_service(Path(tmp), ami_port)
         try:
             headers = {"Authorization": f"Bearer {token}"}
             async with websockets.connect(f"ws://127.0.0.1:{port}/ws/supervisor", additional_headers=headers) as ws:
                 first = json.loads(await ws.recv())
                 assert first["type"] == "snapshot", first["type"]
                 await asyncio.sleep(2)  # the AMI login and resync
-                profile = TrafficProfile(
-                    calls_per_minute=args.rate * 60, talk_seconds=args.talk, ring_seconds=(0.2, 1.0),
-                    patience_seconds=20, hangup_in_menu=0, transfer_probability=0,
-                    menu_choices={"1": 0.5, "2": 0.5},
-                )  # fmt: skip
-                traffic = TrafficGenerator(sim.pbx, profile, seed=3)
+                reading = asyncio.create_task(clock.read(pbx.stdout))
                 cpu0, wall0 = cpu_seconds(process.pid), time.monotonic()
-                traffic.start()
+                pbx.stdin.write(b"go\n")
                 latencies, messages, received = await measure(ws, clock, args.seconds, wall0 + args.warmup)
                 cpu = (cpu_seconds(process.pid) - cpu0) / (time.monotonic() - wall0) * 100
-                await traffic.stop()
-                started = len(traffic.planned)
+                pbx.stdin.write(b"stop\n")
+                await reading
         finally:
             process.terminate()
             await process.wait()
-            await sim.stop()
-    report(args, latencies, messages, received, cpu, started, sum(len(v) for v in clock.joins.values()))
+            await pbx.wait()
+    report(args, latencies, messages, received, cpu, clock.started, sum(len(v) for v in clock.joins.values()))
 
 
 async def measure(ws, clock: JoinClock, seconds: float, warm: float) -> tuple[list[float], int, int]:
@@ -208,7 +249,9 @@ def cli() -> None:
     parser.add_argument("--talk", type=float, default=1.5, help="mean talk seconds (keeps 200 agents from saturating)")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--warmup", type=float, default=5.0)
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument("role", nargs="?", choices=["pbx"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    asyncio.run(serve_pbx(args) if args.role == "pbx" else run(args))
 
 
 if __name__ == "__main__":
