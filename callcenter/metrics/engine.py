@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from callcenter.calls.events import (
     CallAbandoned,
@@ -23,7 +23,7 @@ from callcenter.calls.events import (
     CallTransferred,
 )
 from callcenter.calls.summary import CallSummary
-from callcenter.metrics.definitions import Interval, MetricsRules, floor_to
+from callcenter.metrics.definitions import Interval, MetricsRules, floor_to, next_start
 from callcenter.metrics.figures import AgentTally, QueueTally
 
 # Answered visits waiting for their call's HandledCall; a call whose record never comes is forgotten
@@ -82,6 +82,7 @@ class CallFigures:
         self.waiting: dict[str, dict[CallKey, datetime]] = {}
         self._visits: dict[CallKey, Visit] = {}
         self._answered: OrderedDict[CallKey, tuple[datetime, str]] = OrderedDict()
+        self._current = (datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))
         self._handlers: dict[type, Callable[[CallEvent], None]] = {
             CallQueued: self._queued,  # type: ignore[dict-item]
             CallConnected: self._connected,  # type: ignore[dict-item]
@@ -123,7 +124,12 @@ class CallFigures:
 
     def bucket(self, at: datetime) -> datetime:
         """The start of the interval holding ``at``."""
-        return floor_to(at, self.interval, self.zone)
+        # Nearly every event falls in the interval of the one before it: compare before converting zones.
+        if self._current[0] <= at < self._current[1]:
+            return self._current[0]
+        start = floor_to(at, self.interval, self.zone)
+        self._current = (start, next_start(start, self.interval, self.zone))
+        return start
 
     def queue_tally(self, bucket: datetime, queue: str) -> QueueTally:
         """The tally of ``queue`` for the interval starting at ``bucket`` (created empty)."""
