@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 # Close codes the server uses (4000-4999 are the application's range).
 CLOSE_GOING_AWAY = 1001  # the service is shutting down; reconnect with your last seq
-CLOSE_INTERNAL = 1011  # the snapshot could not be built; reconnect later
+CLOSE_INTERNAL = 1011  # the history or the snapshot could not be read; reconnect later
 CLOSE_HEARTBEAT = 4002  # no pong (or any frame) within the heartbeat timeout
 CLOSE_TOO_SLOW = 4008  # the client did not read fast enough; its send queue filled up
 CLOSE_RESYNC = 4009  # this instance missed messages it can no longer replay; reconnect with your last seq
@@ -56,6 +56,8 @@ class Connection:
         if seq <= self.floor:
             return True
         if self.held is not None:
+            if len(self.held) >= self.send_queue_limit:
+                return False
             self.held.append((seq, text))
             return True
         if not self.push(text):
