@@ -9,6 +9,8 @@ possible to the figures. Measured, per server:
   ``json.dumps`` for the peer) to the arrival of the frame at the last (and the median) client;
   p50/p99/max over the broadcasts. Clocks: CLOCK_MONOTONIC, shared by the processes.
 * throughput: ``M`` broadcasts back to back; deliveries per second until every client had them all.
+* server CPU per broadcast: the server process's CPU time during the spaced broadcasts divided by
+  their number (from /proc): what one broadcast costs, whatever else the machine runs.
 * memory per connection: the server's RSS with all clients connected (after one broadcast, so
   compression contexts exist) minus its RSS with the first 50 (warm) clients, divided by the others.
 
@@ -216,8 +218,15 @@ class Result:
     last_max: float = 0.0
     median_p50: float = 0.0
     deliveries_per_s: float = 0.0
+    cpu_ms_per_broadcast: float = 0.0
     kib_per_connection: float = 0.0
     notes: list[str] = field(default_factory=list)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid: int) -> int:
@@ -274,9 +283,10 @@ async def run_server(name: str, argv: list[str], env: dict[str, str], path: str,
         after = rss_kib(process.pid)
         result = Result(name, kib_per_connection=(after - before) / (args.clients - WARM_CLIENTS))
 
-        start = counts(readers)
+        start, cpu = counts(readers), cpu_seconds(process.pid)
         sent = await command(f"spaced {args.rounds} {args.gap}")
         await wait_for(readers, start, args.rounds)
+        result.cpu_ms_per_broadcast = (cpu_seconds(process.pid) - cpu) * 1000 / args.rounds
         last, median = [], []
         for i, t0 in enumerate(sent):
             arrivals = sorted(r.arrivals[s + i] for r, s in zip(readers, start, strict=True))
@@ -372,17 +382,22 @@ async def main(args: argparse.Namespace) -> None:
         f"\n{args.clients} clients, {PAYLOAD_BYTES} B update, {args.rounds} broadcasts {args.gap * 1000:.0f} ms apart"
         f" (latency), {args.burst} back to back (throughput); {os.cpu_count()} CPUs\n"
     )
-    header = ["last p50", "last p99", "last max", "median p50", "deliv/s", "KiB/conn"]
+    header = ["last p50", "last p99", "last max", "median p50", "deliv/s", "CPU ms/bc", "KiB/conn"]
     print(f"{'server':30} " + " ".join(f"{h:>10}" for h in header))
     for r in results:
         print(
             f"{r.name:30} {r.last_p50:8.2f}ms {r.last_p99:8.2f}ms {r.last_max:8.2f}ms {r.median_p50:8.2f}ms"
-            f" {r.deliveries_per_s:10,.0f} {r.kib_per_connection:10.1f}"
+            f" {r.deliveries_per_s:10,.0f} {r.cpu_ms_per_broadcast:10.2f} {r.kib_per_connection:10.1f}"
         )
     ours, peer = results[0], results[2]
     print(
         f"\ncallcenter/peer (compression off): last-client p50 x{ours.last_p50 / peer.last_p50:.2f},"
-        f" p99 x{ours.last_p99 / peer.last_p99:.2f}, throughput x{ours.deliveries_per_s / peer.deliveries_per_s:.2f}"
+        f" p99 x{ours.last_p99 / peer.last_p99:.2f}, throughput x{ours.deliveries_per_s / peer.deliveries_per_s:.2f},"
+        f" server CPU per broadcast x{ours.cpu_ms_per_broadcast / peer.cpu_ms_per_broadcast:.2f}"
+    )
+    print(
+        "CPU ms/bc: the server's CPU time per spaced broadcast, about the latency to the last client on an"
+        " otherwise idle core; the latency columns also carry whatever else the machine runs."
     )
 
 

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 # Close codes the server uses (4000-4999 are the application's range).
 CLOSE_GOING_AWAY = 1001  # the service is shutting down; reconnect with your last seq
-CLOSE_INTERNAL = 1011  # the snapshot could not be built; reconnect later
+CLOSE_INTERNAL = 1011  # the history or the snapshot could not be read; reconnect later
 CLOSE_HEARTBEAT = 4002  # no pong (or any frame) within the heartbeat timeout
 CLOSE_TOO_SLOW = 4008  # the client did not read fast enough; its send queue filled up
 CLOSE_RESYNC = 4009  # this instance missed messages it can no longer replay; reconnect with your last seq
@@ -42,7 +42,8 @@ class Connection:
         self._queue: deque[str] = deque()
         # Replayed messages still queued; they are owed to the client and do not count as falling behind.
         self._replay_owed = 0
-        self._wake = asyncio.Event()
+        # The writer's wake-up, a bare future rather than an Event: it is set once per message per client.
+        self._waiting: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._closer: asyncio.Task[None] | None = None
 
@@ -55,6 +56,8 @@ class Connection:
         if seq <= self.floor:
             return True
         if self.held is not None:
+            if len(self.held) >= self.send_queue_limit:
+                return False
             self.held.append((seq, text))
             return True
         if not self.push(text):
@@ -69,14 +72,19 @@ class Connection:
         if len(self._queue) >= self.send_queue_limit + self._replay_owed:
             return False
         self._queue.append(text)
-        self._wake.set()
+        self._wake()
         return True
 
     def replay(self, missed: list[str]) -> None:
         """Queue the messages a resuming client missed, outside the send queue bound."""
         self._queue.extend(missed)
         self._replay_owed += len(missed)
-        self._wake.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        waiting = self._waiting
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
 
     def release(self, floor: int) -> bool:
         """End the resume: the replay or snapshot is queued up to ``floor``; queue the held live messages."""
@@ -88,12 +96,12 @@ class Connection:
         self._writer = asyncio.get_running_loop().create_task(self._write())
 
     async def _write(self) -> None:
-        queue, send = self._queue, self.websocket.send
+        queue, send, loop = self._queue, self.websocket.send, asyncio.get_running_loop()
         try:
             while True:
                 while not queue:
-                    self._wake.clear()
-                    await self._wake.wait()
+                    self._waiting = loop.create_future()
+                    await self._waiting
                 await send({"type": "websocket.send", "text": queue.popleft()})
                 if self._replay_owed:
                     self._replay_owed -= 1

@@ -106,7 +106,10 @@ class Hub:
         members = self._streams.get(stream)
         if not members:
             return
-        slow = [connection for connection in members if not connection.offer(seq, text)]
+        slow: list[Connection] = []
+        for connection in members:
+            if not connection.offer(seq, text):
+                slow.append(connection)
         for connection in slow:
             self._close(connection, CLOSE_TOO_SLOW, "too slow: the send queue is full")
 
@@ -141,7 +144,12 @@ class Hub:
     async def _resume(self, connection: Connection, since: int | None) -> None:
         """Queue what the client missed (or a snapshot), then its held live messages."""
         stream = connection.stream
-        history = await self.backplane.history(stream, since)
+        try:
+            history = await self.backplane.history(stream, since)
+        except Exception:
+            log.exception("reading the history of %s failed", stream)
+            self._close(connection, CLOSE_INTERNAL, "history unavailable; reconnect later")
+            return
         if history.missed is not None:
             connection.replay(history.missed)
             queued = True
