@@ -37,6 +37,15 @@ class AsteriskUnavailable(ServiceError):
     status_code = 503
 
 
+class PartlyLoggedOff(ServiceError):
+    """Some queues removed the agent before Asterisk refused (or the link failed) for the next one."""
+
+    def __init__(self, removed: list[str], error: ServiceError) -> None:
+        super().__init__(f"{error} (already removed from: {', '.join(removed)})")
+        self.removed = removed
+        self.status_code = error.status_code
+
+
 def check_interface(interface: str) -> str:
     """A queue member interface as AMI takes it (no spaces, no line breaks)."""
     if not INTERFACE.match(interface):
@@ -91,6 +100,11 @@ class SupervisorActions:
         check_interface(interface)
         removed: list[str] = []
         for queue in sorted(queues):
-            await self._send(server, "QueueRemove", {"Queue": queue, "Interface": interface})
+            try:
+                await self._send(server, "QueueRemove", {"Queue": queue, "Interface": interface})
+            except (AsteriskRefused, AsteriskUnavailable) as exc:
+                if removed:
+                    raise PartlyLoggedOff(removed, exc) from exc
+                raise
             removed.append(queue)
         return removed

@@ -13,13 +13,15 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.api.deps import SessionDep, SupervisorUser, current_user
 from callcenter.contacts.repository import record_audit
+from callcenter.db import unit_of_work
 from callcenter.errors import Conflict, NotFound
 from callcenter.runtime import Runtime
 from callcenter.users.models import Role
-from callcenter.wallboard.actions import SupervisorActions, check_interface
+from callcenter.wallboard.actions import PartlyLoggedOff, SupervisorActions, check_interface
 from callcenter.web.routes import templates
 
 pages = APIRouter(include_in_schema=False)
@@ -76,7 +78,7 @@ def _agent(parts: Runtime, interface: str) -> tuple[str, list[str]]:
     return server, sorted(queues)
 
 
-async def _done(session: SessionDep, user_id: int, action: str, server: str, interface: str, **data: Any) -> dict:
+async def _done(session: AsyncSession, user_id: int, action: str, server: str, interface: str, **data: Any) -> dict:
     await record_audit(
         session, actor_id=user_id, action=f"agent.{action}", target=f"agent:{interface}"[:128],
         data={"server": server, **data},
@@ -109,5 +111,11 @@ async def log_off_agent(request: Request, body: AgentTarget, user: SupervisorUse
     server, queues = _agent(parts, body.interface)
     if not queues:
         raise Conflict(f"{body.interface} is in no queue: already logged off")
-    removed = await SupervisorActions(parts.ami).log_off(server, body.interface, queues)
+    try:
+        removed = await SupervisorActions(parts.ami).log_off(server, body.interface, queues)
+    except PartlyLoggedOff as exc:
+        # What Asterisk did is on the record even though the request fails (its own transaction).
+        async with unit_of_work(parts.sessions) as audit:
+            await _done(audit, user.id, "logoff", server, body.interface, queues=exc.removed, partial=True)
+        raise
     return await _done(session, user.id, "logoff", server, body.interface, queues=removed)

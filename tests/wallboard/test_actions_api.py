@@ -123,6 +123,18 @@ async def test_bad_requests_get_clear_answers_and_change_nothing(
     answer = await client.post("/api/supervisor/agents/pause", json={"interface": A1001}, headers=team.agent.headers)
     assert answer.status_code == 403
     assert await audit(client) == []
+    # Agent 1003 is gone from support only: removed from sales, refused for support, and the audit says so.
+    await eventually(lambda: runtime(client).ami_links.memberships("sim", A1003) == {"sales", "support"})
+    support.members.remove(support.member(A1003))
+    answer = await client.post("/api/supervisor/agents/logoff", json={"interface": A1003}, headers=headers)
+    assert answer.status_code == 502
+    assert answer.json()["detail"] == (
+        "Asterisk sim refused QueueRemove: Unable to remove interface: Not there (already removed from: sales)"
+    )
+    assert sim.pbx.queues["sales"].member(A1003) is None
+    assert [(action, data) for action, _, _, data in await audit(client)] == [
+        ("agent.logoff", {"server": "sim", "queues": ["sales"], "partial": True})
+    ]
 
 
 async def test_with_the_ami_link_down_an_action_says_so_and_the_alert_is_raised(
