@@ -91,7 +91,7 @@ def wallboard(tmp_path: Path, sqlite_template: Path, password_hash: str):
 
 
 def _queue_cell(page: Page, queue: str, column: int):
-    return page.locator(f'#queues tbody tr[data-queue="{queue}"] td').nth(column)
+    return page.locator(f'#queues tbody tr[data-queue="{queue}"] > *').nth(column)
 
 
 def test_wallboard_follows_traffic_and_the_supervisor_pauses_agents_and_acknowledges(
@@ -109,7 +109,7 @@ def test_wallboard_follows_traffic_and_the_supervisor_pauses_agents_and_acknowle
     # The agents come from the AMI resync of the simulated Asterisk: all four logged in and ready.
     agent_rows = page.locator("#agents tbody tr")
     expect(agent_rows).to_have_count(4)
-    expect(agent_rows.locator("td:first-child strong")).to_have_text(list(AGENTS))
+    expect(agent_rows.locator("th strong")).to_have_text(list(AGENTS))
     expect(agent_rows.locator(".state")).to_have_text(["Ready"] * 4)
     expect(_queue_cell(page, "support", 4)).to_have_text("0")
 
@@ -159,6 +159,7 @@ def test_wallboard_follows_traffic_and_the_supervisor_pauses_agents_and_acknowle
     pbx.stop()
     link_alert = page.locator('#alerts li[data-kind="ami_down"]')
     expect(link_alert).to_contain_text("the AMI link to sim is down", timeout=20_000)
+    expect(page.locator("#stale")).to_have_text("⚠ No link to Asterisk sim: its figures are not up to date")
     page.get_by_role("button", name=f"Unpause {AGENTS[1]}").click()
     expect(page.locator("#status")).to_contain_text("Asterisk sim is not reachable, so nothing was changed")
     page.screenshot(path=str(artifacts / "wallboard-ami-down.png"))

@@ -131,6 +131,10 @@ function showAlert(alert) {
     button.remove();
   }
   item.hidden = !alertVisible(alert);
+  // With an AMI link down, what the board shows of that Asterisk is what it last said.
+  const down = [...state.alerts.values()].filter((a) => a.kind === "ami_down" && a.active).map((a) => a.subject);
+  $("stale").hidden = down.length === 0;
+  $("stale").textContent = down.length ? `⚠ No link to Asterisk ${down.join(", ")}: its figures are not up to date` : "";
   const open = [...state.alerts.values()].filter((a) => a.active && !a.acknowledged_at).length;
   $("alert-count").textContent = open ? `(${open} to acknowledge)` : "";
 }

@@ -17,8 +17,17 @@ function percent(value) {
   return value === null || value === undefined ? "–" : `${value.toFixed(1)} %`;
 }
 
+// The first cell names the row (a row header for screen readers); the others are data.
 function cells(row, count) {
-  while (row.cells.length < count) row.insertCell();
+  while (row.cells.length < count) {
+    if (row.cells.length === 0) {
+      const header = document.createElement("th");
+      header.scope = "row";
+      row.append(header);
+    } else {
+      row.insertCell();
+    }
+  }
   return row.cells;
 }
 
