@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,10 +18,13 @@ from callcenter.bus import EventBus
 from callcenter.config import Settings
 from callcenter.contacts import contact_routes, customer_routes, work_routes
 from callcenter.db import create_engine, create_sessionmaker
+from callcenter.flowstore import routes as flowstore_routes
+from callcenter.flowstore.live import build_catalog, follow_publications
 from callcenter.realtime import create_hub
 from callcenter.realtime import routes as realtime_routes
 from callcenter.runtime import Runtime
 from callcenter.users import routes as user_routes
+from callcenter.web import routes as web_routes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,14 +43,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             bus=EventBus(),
             hub=create_hub(settings),
         )
-        parts = app.state.runtime
-        await parts.hub.start()
-        await parts.bus.start()
+        runtime = app.state.runtime
+        app.state.ivr_catalog = await build_catalog(settings.ivr, runtime.sessions)
+        following = asyncio.create_task(follow_publications(runtime.sessions, app.state.ivr_catalog))
+        await runtime.hub.start()
+        await runtime.bus.start()
         try:
             yield
         finally:
-            await parts.bus.stop()
-            await parts.hub.stop()
+            await runtime.bus.stop()
+            await runtime.hub.stop()
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await following
             await engine.dispose()
 
     app = FastAPI(
@@ -64,7 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contact_routes.router,
         work_routes.cases_router,
         work_routes.callbacks_router,
+        flowstore_routes.router,
+        web_routes.router,
         realtime_routes.router,
     ):
         app.include_router(router)
+    app.mount("/static", web_routes.static_files(), name="static")
     return app

@@ -5,13 +5,17 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from callcenter.commands import db, users
+from callcenter.commands import ami, asterisk, db, flows, pbxsim, users
 from callcenter.config import Settings
 from callcenter.logs import configure_logging
 
 app = typer.Typer(help="Contact handling for call centres that run Asterisk.", no_args_is_help=True)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
+app.add_typer(ami.app, name="ami")
+app.add_typer(flows.app, name="flows")
+app.add_typer(asterisk.app, name="asterisk")
+app.command("pbxsim")(pbxsim.pbxsim)
 
 
 @app.command()

@@ -4,9 +4,55 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from callcenter.telephony.agi.limits import AgiLimits
+
+
+class AgiSettings(BaseModel):
+    """The FastAGI server Asterisk connects to (``AGI(agi://host:port/<flow>)``)."""
+
+    host: str = Field("127.0.0.1", description="Address the FastAGI server listens on.")
+    port: int = Field(4573, ge=0, le=65535, description="FastAGI port (4573 is Asterisk's default).")
+    default_script: str | None = Field(
+        None, description="Script (flow) run when Asterisk asks for an unknown one; unset: a polite hang-up."
+    )
+    limits: AgiLimits = Field(default_factory=AgiLimits)
+
+
+class IvrSettings(BaseModel):
+    """Where the IVR flows live and what the flow checker compares them with."""
+
+    flows_dir: Path = Field(Path("ivr_flows"), description="Directory of the shipped flow files.")
+    default_flow: str = Field("main-menu", description="Flow served when the AGI URL names an unknown one.")
+    queues: list[str] = Field(
+        default_factory=list, description="Known Asterisk queues; flows naming another are rejected (empty: no check)."
+    )
+    sounds_dir: Path | None = Field(None, description="Asterisk sounds directory; when set, every prompt must exist.")
+    timezone: str = Field("UTC", description="Time zone of the `time` values CEL conditions see.")
+
+
+class AmiServerSettings(BaseModel):
+    """One Asterisk Manager Interface to listen to (``CALLCENTER_AMI_SERVERS`` is a JSON list of these)."""
+
+    name: str = Field(description="Unique name of this Asterisk; tagged on every event and call.")
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str
+    secret: SecretStr
+    auth: Literal["plain", "md5"] = Field("plain", description="md5: challenge login, the secret is not sent.")
+    events: str | None = Field(
+        "call,agent,system", description="Event classes requested at login (Events:); None sends no filter."
+    )
+    action_timeout: float = 10.0
+    keepalive_interval: float = Field(0.8, description="Seconds between keepalive Pings.")
+    keepalive_timeout: float = Field(1.0, description="A Ping unanswered this long drops the connection.")
+    reconnect_min_delay: float = 0.5
+    reconnect_max_delay: float = 30.0
+    max_backlog: int = Field(10_000, description="Events buffered for a slow consumer before reading pauses.")
 
 
 class RealtimeSettings(BaseModel):
@@ -48,6 +94,9 @@ class Settings(BaseSettings):
         False, description="When false, an agent sees only their own private notes."
     )
     log_level: str = "INFO"
+    ami_servers: list[AmiServerSettings] = []
+    agi: AgiSettings = Field(default_factory=AgiSettings)
+    ivr: IvrSettings = Field(default_factory=IvrSettings)
     backplane: str | None = Field(
         None, description="redis://host:port/db to share websocket streams between instances; unset: in-process."
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -21,13 +24,24 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def _outside_event_loop(action: Callable[[], None]) -> None:
+    """Alembic's async environment starts its own event loop, which cannot nest in a running one."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        action()
+        return
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(action).result()
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Migrate forward; synchronous, call it where no event loop runs."""
-    command.upgrade(alembic_config(database_url), revision)
+    """Migrate forward (blocking: from async code, run it with ``asyncio.to_thread``)."""
+    _outside_event_loop(lambda: command.upgrade(alembic_config(database_url), revision))
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
-    command.downgrade(alembic_config(database_url), revision)
+    _outside_event_loop(lambda: command.downgrade(alembic_config(database_url), revision))
 
 
 @cache

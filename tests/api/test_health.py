@@ -6,6 +6,7 @@ import httpx
 
 from callcenter.app import create_app
 from callcenter.config import Settings
+from callcenter.migrate import head_revision
 
 
 async def test_health_answers_without_sign_in(client: httpx.AsyncClient) -> None:
@@ -17,7 +18,7 @@ async def test_health_answers_without_sign_in(client: httpx.AsyncClient) -> None
 async def test_ready_when_database_is_migrated(client: httpx.AsyncClient) -> None:
     response = await client.get("/ready")
     assert response.status_code == 200
-    assert response.json()["migration"] == "0001"
+    assert response.json()["migration"] == head_revision()
 
 
 async def test_not_ready_on_a_database_that_was_never_migrated(tmp_path: Path) -> None:
@@ -30,7 +31,7 @@ async def test_not_ready_on_a_database_that_was_never_migrated(tmp_path: Path) -
             response = await http.get("/ready")
     assert response.status_code == 503
     body = response.json()
-    assert body["migration"] is None and body["head"] == "0001"
+    assert body["migration"] is None and body["head"] == head_revision()
     assert "callcenter db upgrade" in body["hint"]
 
 

@@ -43,6 +43,14 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/callbacks"): EVERYONE,
     ("GET", "/api/callbacks/{callback_id}"): EVERYONE,
     ("PATCH", "/api/callbacks/{callback_id}"): EVERYONE,
+    ("GET", "/api/ivr/flows"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/versions"): ADMINS,
+    ("POST", "/api/ivr/flows/{flow_name}/versions"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/versions/{number}"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/diff"): ADMINS,
+    ("POST", "/api/ivr/flows/{flow_name}/versions/{number}/publish"): ADMINS,
+    ("POST", "/api/ivr/flows/{flow_name}/rollback"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/publications"): ADMINS,
 }
 
 

@@ -1,0 +1,1 @@
+"""Versions of IVR flows in the database: drafts, human diffs, publishing and rollback."""

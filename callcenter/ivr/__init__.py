@@ -1,0 +1,1 @@
+"""IVR: flow model, YAML loading with positions, validation, engine, simulation."""

@@ -1,0 +1,1 @@
+"""What the agent sees the moment their phone rings: who calls, why, and everything before."""

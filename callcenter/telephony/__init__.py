@@ -1,0 +1,1 @@
+"""Adapters that speak Asterisk's wire protocols (AMI, FastAGI); they import no domain room."""
