@@ -9,6 +9,8 @@ possible to the figures. Measured, per server:
   ``json.dumps`` for the peer) to the arrival of the frame at the last (and the median) client;
   p50/p99/max over the broadcasts. Clocks: CLOCK_MONOTONIC, shared by the processes.
 * throughput: ``M`` broadcasts back to back; deliveries per second until every client had them all.
+* publish: the median time the publish call takes in the server (``hub.publish``, which writes to
+  every client that is keeping up before it returns; ``websockets.broadcast`` for the peer).
 * server CPU per broadcast: the server process's CPU time during the spaced broadcasts divided by
   their number (from /proc): what one broadcast costs, whatever else the machine runs.
 * memory per connection: the server's RSS with all clients connected (after one broadcast, so
@@ -61,16 +63,17 @@ async def _control(publish) -> None:
     while line := await reader.readline():
         _kind, count, *rest = line.decode().split()
         gap = float(rest[0]) if rest else 0.0
-        sent = []
+        sent, spent = [], []
         for i in range(int(count)):
             t0 = time.monotonic_ns()
             await publish({"i": i, "queue": "support", "waiting": i % 17, "pad": pad})
             sent.append(t0)
+            spent.append(time.monotonic_ns() - t0)
             if gap:
                 await asyncio.sleep(gap)
             elif i % 64 == 63:
                 await asyncio.sleep(0)
-        print(json.dumps(sent), flush=True)
+        print(json.dumps([sent, spent]), flush=True)
 
 
 def serve_callcenter(port: int, deflate: bool) -> None:
@@ -219,6 +222,7 @@ class Result:
     median_p50: float = 0.0
     deliveries_per_s: float = 0.0
     cpu_ms_per_broadcast: float = 0.0
+    publish_p50: float = 0.0
     kib_per_connection: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -259,7 +263,7 @@ async def run_server(name: str, argv: list[str], env: dict[str, str], path: str,
     )  # fmt: skip
     assert process.stdin is not None and process.stdout is not None
 
-    async def command(text: str) -> list[int]:
+    async def command(text: str) -> list[list[int]]:
         process.stdin.write(text.encode() + b"\n")  # type: ignore[union-attr]
         return json.loads(await process.stdout.readline())  # type: ignore[union-attr]
 
@@ -284,7 +288,8 @@ async def run_server(name: str, argv: list[str], env: dict[str, str], path: str,
         result = Result(name, kib_per_connection=(after - before) / (args.clients - WARM_CLIENTS))
 
         start, cpu = counts(readers), cpu_seconds(process.pid)
-        sent = await command(f"spaced {args.rounds} {args.gap}")
+        sent, spent = await command(f"spaced {args.rounds} {args.gap}")
+        result.publish_p50 = statistics.median(spent) / 1e6
         await wait_for(readers, start, args.rounds)
         result.cpu_ms_per_broadcast = (cpu_seconds(process.pid) - cpu) * 1000 / args.rounds
         last, median = [], []
@@ -382,11 +387,12 @@ async def main(args: argparse.Namespace) -> None:
         f"\n{args.clients} clients, {PAYLOAD_BYTES} B update, {args.rounds} broadcasts {args.gap * 1000:.0f} ms apart"
         f" (latency), {args.burst} back to back (throughput); {os.cpu_count()} CPUs\n"
     )
-    header = ["last p50", "last p99", "last max", "median p50", "deliv/s", "CPU ms/bc", "KiB/conn"]
+    header = ["last p50", "last p99", "last max", "median p50", "publish", "deliv/s", "CPU ms/bc", "KiB/conn"]
     print(f"{'server':30} " + " ".join(f"{h:>10}" for h in header))
     for r in results:
         print(
             f"{r.name:30} {r.last_p50:8.2f}ms {r.last_p99:8.2f}ms {r.last_max:8.2f}ms {r.median_p50:8.2f}ms"
+            f" {r.publish_p50:8.2f}ms"
             f" {r.deliveries_per_s:10,.0f} {r.cpu_ms_per_broadcast:10.2f} {r.kib_per_connection:10.1f}"
         )
     ours, peer = results[0], results[2]

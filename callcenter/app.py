@@ -19,6 +19,8 @@ from callcenter.config import Settings
 from callcenter.contacts import contact_routes, customer_routes, work_routes
 from callcenter.contacts.call_recorder import CallRecorder
 from callcenter.db import create_engine, create_sessionmaker
+from callcenter.flowstore import routes as flowstore_routes
+from callcenter.flowstore.live import build_catalog, follow_publications
 from callcenter.realtime import create_hub
 from callcenter.realtime import routes as realtime_routes
 from callcenter.runtime import Runtime
@@ -50,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             supervision=Supervision(settings.metrics),
         )
         runtime = app.state.runtime
+        app.state.ivr_catalog = await build_catalog(settings.ivr, runtime.sessions)
+        following = asyncio.create_task(follow_publications(runtime.sessions, app.state.ivr_catalog))
         await runtime.hub.start()
         feed = runtime.wallboard = WallboardFeed(runtime.supervision, runtime.hub, settings.wallboard)
         runtime.bus.subscribe("wallboard", feed.on_event, types=FEED_TYPES)
@@ -65,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.ami, runtime.ami_links = links.clients, links
         await links.start()
         tasks = [
+            following,
             asyncio.create_task(run_alert_checks(runtime.supervision, runtime.sessions)),
             asyncio.create_task(run_agent_log(runtime.supervision, runtime.sessions)),
             asyncio.create_task(feed.run(), name="wallboard-feed"),
@@ -99,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contact_routes.router,
         work_routes.cases_router,
         work_routes.callbacks_router,
+        flowstore_routes.router,
         web_routes.router,
         wallboard_routes.pages,
         wallboard_routes.router,

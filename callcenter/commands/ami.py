@@ -36,14 +36,15 @@ class CaptureError(Exception):
 @dataclass
 class ReplayedCall:
     summary: CallSummary
-    recorded: RecordedCall
+    recorded: RecordedCall | None  # None: no customer contact (a call between two agents)
 
     def to_json(self, *, timeline: bool = False) -> dict[str, object]:
+        recorded = self.recorded
         return {
             **self.summary.to_json(timeline=timeline),
-            "contact_id": self.recorded.contact_id,
-            "customer_id": self.recorded.customer_id,
-            "created": self.recorded.created,
+            "contact_id": recorded.contact_id if recorded else None,
+            "customer_id": recorded.customer_id if recorded else None,
+            "created": recorded.created if recorded else False,
         }
 
 
@@ -85,7 +86,8 @@ async def replay_into(
         recorded = await CallRecorder(sessions, region=region).record(summaries)
     finally:
         await engine.dispose()
-    return [ReplayedCall(s, r) for s, r in zip(summaries, recorded, strict=True)]
+    by_call = {r.linkedid: r for r in recorded}
+    return [ReplayedCall(s, by_call.get(s.linkedid)) for s in summaries]
 
 
 def _seconds(value: float | None) -> str:

@@ -51,6 +51,14 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/supervisor/agents/pause"): SUPERVISORS,
     ("POST", "/api/supervisor/agents/unpause"): SUPERVISORS,
     ("POST", "/api/supervisor/agents/logoff"): SUPERVISORS,
+    ("GET", "/api/ivr/flows"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/versions"): ADMINS,
+    ("POST", "/api/ivr/flows/{flow_name}/versions"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/versions/{number}"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/diff"): ADMINS,
+    ("POST", "/api/ivr/flows/{flow_name}/versions/{number}/publish"): ADMINS,
+    ("POST", "/api/ivr/flows/{flow_name}/rollback"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/publications"): ADMINS,
 }
 
 
