@@ -92,6 +92,6 @@ async def test_calls_over_ami_move_the_live_figures(sessions) -> None:
     assert agent["state"] == "paused" and agent["reason"] == "lunch"
     assert supervision.live.events["call.queued"] == 2
     # Two contacts stored, counted on /metrics.
-    assert ingest.recorded and len(ingest.recorded) == 2
+    assert ingest.recorded_total == 2
     registry = supervision.prometheus.registry
     assert registry.get_sample_value("callcenter_contacts_recorded_total", {"channel": "voice"}) == 2
