@@ -14,17 +14,24 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from callcenter import __version__
 from callcenter.api import health
 from callcenter.api.errors import install_error_handlers
+from callcenter.bus import EventBus
 from callcenter.config import Settings
 from callcenter.contacts import contact_routes, customer_routes, work_routes
+from callcenter.contacts.call_recorder import CallRecorder
 from callcenter.db import create_engine, create_sessionmaker
 from callcenter.flowstore import routes as flowstore_routes
 from callcenter.flowstore.live import build_catalog, follow_publications
+from callcenter.realtime import create_hub
+from callcenter.realtime import routes as realtime_routes
 from callcenter.runtime import Runtime
 from callcenter.supervision import routes as supervision_routes
 from callcenter.supervision.service import Supervision
 from callcenter.supervision.tasks import flush_agent_log, run_agent_log, run_alert_checks
 from callcenter.users import routes as user_routes
+from callcenter.wallboard import routes as wallboard_routes
+from callcenter.wallboard.feed import FEED_TYPES, WallboardFeed
 from callcenter.web import routes as web_routes
+from callcenter.wiring.ami_links import AmiLinks, agent_users
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,23 +47,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sessions=create_sessionmaker(engine),
             secret=settings.resolved_secret(),
             login_limiter=MovingWindowRateLimiter(MemoryStorage()),
+            bus=EventBus(),
+            hub=create_hub(settings),
             supervision=Supervision(settings.metrics),
         )
         app.state.ivr_catalog = await build_catalog(settings.ivr, runtime.sessions)
+        following = asyncio.create_task(follow_publications(runtime.sessions, app.state.ivr_catalog))
+        await runtime.hub.start()
+        feed = runtime.wallboard = WallboardFeed(runtime.supervision, runtime.hub, settings.wallboard)
+        runtime.bus.subscribe("wallboard", feed.on_event, types=FEED_TYPES)
+        runtime.hub.register_snapshot("supervisors", feed.snapshot)
+        await runtime.bus.start()
+        links = AmiLinks(
+            settings.ami_servers,
+            bus=runtime.bus,
+            recorder=CallRecorder(runtime.sessions, region=settings.default_region),
+            supervision=runtime.supervision,
+            users=await agent_users(runtime.sessions) if settings.ami_servers else None,
+        )
+        runtime.ami, runtime.ami_links = links.clients, links
+        await links.start()
         tasks = [
-            asyncio.create_task(follow_publications(runtime.sessions, app.state.ivr_catalog)),
+            following,
             asyncio.create_task(run_alert_checks(runtime.supervision, runtime.sessions)),
             asyncio.create_task(run_agent_log(runtime.supervision, runtime.sessions)),
+            asyncio.create_task(feed.run(), name="wallboard-feed"),
         ]
         try:
             yield
         finally:
+            await links.close()
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             with contextlib.suppress(Exception):
                 await flush_agent_log(runtime.supervision, runtime.sessions)
+            await runtime.bus.stop()
+            await runtime.hub.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -66,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Customer contact repository, IVR and screen-pop service for Asterisk call centres.",
     )
     install_error_handlers(app)
+    realtime_routes.mask_tokens_in_server_logs()
     for router in (
         health.router,
         user_routes.auth_router,
@@ -76,6 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         work_routes.callbacks_router,
         flowstore_routes.router,
         web_routes.router,
+        wallboard_routes.pages,
+        wallboard_routes.router,
+        realtime_routes.router,
         supervision_routes.router,
     ):
         app.include_router(router)

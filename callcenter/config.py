@@ -55,6 +55,24 @@ class AmiServerSettings(BaseModel):
     max_backlog: int = Field(10_000, description="Events buffered for a slow consumer before reading pauses.")
 
 
+class RealtimeSettings(BaseModel):
+    """The websocket hub: replay, heartbeats, slow clients, allowed browser origins."""
+
+    replay_buffer: int = Field(1000, ge=1, description="Messages kept per stream for clients resuming with a seq.")
+    replay_max_age: int = Field(600, ge=1, description="Seconds a message stays replayable; older: a snapshot.")
+    send_queue_limit: int = Field(512, ge=1, description="Queued messages that make a client too slow (closed).")
+    heartbeat_interval: float = Field(20.0, gt=0, description="Seconds between the server's ping messages.")
+    heartbeat_timeout: float = Field(45.0, gt=0, description="A client silent this long (no pong) is disconnected.")
+    close_timeout: float = Field(5.0, gt=0, description="Seconds to wait for a close frame to reach a stuck client.")
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed besides the service's own (e.g. https://console.example.com).",
+    )
+    token_in_query: bool = Field(
+        True, description="Accept ?token= for clients that can set neither a header nor the cookie (it reaches logs)."
+    )
+
+
 class QueueMetricsSettings(BaseModel):
     """How one queue's service level is judged (see docs/metrics.md for the formulas)."""
 
@@ -74,6 +92,16 @@ class MetricsSettings(BaseModel):
     min_offered_for_service_level_alert: int = Field(
         5, ge=1, description="Offered calls needed today before a low service level raises an alert."
     )
+
+
+class WallboardSettings(BaseModel):
+    """How live figures reach the supervisors' wallboard."""
+
+    publish_interval: float = Field(
+        0.25, gt=0, le=1, description="Seconds over which figure changes are coalesced into one message."
+    )
+    history_sample_seconds: float = Field(60.0, gt=0, description="Seconds between points of the wallboard chart.")
+    history_hours: float = Field(4.0, gt=0, le=48, description="Hours of history the wallboard chart keeps.")
 
 
 class Settings(BaseSettings):
@@ -100,7 +128,12 @@ class Settings(BaseSettings):
     ami_servers: list[AmiServerSettings] = []
     agi: AgiSettings = Field(default_factory=AgiSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
+    backplane: str | None = Field(
+        None, description="redis://host:port/db to share websocket streams between instances; unset: in-process."
+    )
+    realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    wallboard: WallboardSettings = Field(default_factory=WallboardSettings)
 
     def resolved_secret(self) -> str:
         """The signing secret: the configured one, or one generated once and kept in data_dir."""

@@ -38,28 +38,44 @@ def _unauthorized(message: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
 
 
+class NotSignedIn(Exception):
+    """The credentials are missing, invalid or no longer valid; the message says what to do."""
+
+
+async def authenticate(parts: Runtime, session: AsyncSession, *, bearer: str | None, cookie: str | None) -> User:
+    """The active user behind a bearer token or, failing that, a session cookie; raises :class:`NotSignedIn`."""
+    if bearer is not None:
+        claim = read_token(bearer, secret=parts.secret)
+        if claim is None:
+            raise NotSignedIn("the bearer token is invalid or expired; sign in again")
+    elif cookie:
+        claim = read_session_cookie(cookie, secret=parts.secret, max_age=parts.settings.session_max_age_seconds)
+        if claim is None:
+            raise NotSignedIn("the session has expired; sign in again")
+    else:
+        raise NotSignedIn("sign in first: POST /api/auth/login, then send the bearer token or the cookie")
+    user_id, fingerprint = claim
+    user = await users.get_user(session, user_id)
+    if user is None or not user.active or password_fingerprint(user) != fingerprint:
+        raise NotSignedIn("this sign-in is no longer valid; sign in again")
+    return user
+
+
 async def current_user(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
     """The user behind the bearer token or, for browsers, the session cookie."""
-    parts = runtime(request)
-    if credentials is not None:
-        claim = read_token(credentials.credentials, secret=parts.secret)
-        if claim is None:
-            raise _unauthorized("the bearer token is invalid or expired; sign in again")
-    elif cookie := request.cookies.get(SESSION_COOKIE):
-        claim = read_session_cookie(cookie, secret=parts.secret, max_age=parts.settings.session_max_age_seconds)
-        if claim is None:
-            raise _unauthorized("the session has expired; sign in again")
-    else:
-        raise _unauthorized("sign in first: POST /api/auth/login, then send the bearer token or the cookie")
-    user_id, fingerprint = claim
-    user = await users.get_user(session, user_id)
-    if user is None or not user.active or password_fingerprint(user) != fingerprint:
-        raise _unauthorized("this sign-in is no longer valid; sign in again")
-    return user
+    try:
+        return await authenticate(
+            runtime(request),
+            session,
+            bearer=credentials.credentials if credentials is not None else None,
+            cookie=request.cookies.get(SESSION_COOKIE),
+        )
+    except NotSignedIn as exc:
+        raise _unauthorized(str(exc)) from exc
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

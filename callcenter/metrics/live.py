@@ -148,24 +148,26 @@ class LiveMetrics:
         out["service_level_target"] = rules.service_level_target
         return out
 
+    def agent_snapshot(self, interface: str, now: datetime, tally: AgentTally | None = None) -> dict[str, Any]:
+        """One agent's live state and today's figures (``tally``: its tally, when already computed)."""
+        agent = self.board.agents.get(interface)
+        if tally is None:
+            tally = self.board.tally_until(interface, self.figures.bucket(now), now)
+        since = agent.since if agent else None
+        return {
+            "interface": interface,
+            "state": agent.state.value if agent and agent.state else None,
+            "reason": agent.reason if agent else None,
+            "seconds_in_state": round(max(0.0, (now - since).total_seconds()), 2) if since else None,
+            "queues": sorted(agent.queues) if agent else [],
+            **tally.figures(),
+        }
+
     def snapshot(self, now: datetime | None = None) -> dict[str, Any]:
         """Every queue's and agent's live figures at ``now`` (default: the wall clock)."""
         now = now or datetime.now(UTC)
         tallies = self.agent_tallies(now)
-        agents = []
-        for interface in sorted(tallies):
-            agent = self.board.agents.get(interface)
-            since = agent.since if agent else None
-            agents.append(
-                {
-                    "interface": interface,
-                    "state": agent.state.value if agent and agent.state else None,
-                    "reason": agent.reason if agent else None,
-                    "seconds_in_state": round(max(0.0, (now - since).total_seconds()), 2) if since else None,
-                    "queues": sorted(agent.queues) if agent else [],
-                    **tallies[interface].figures(),
-                }
-            )
+        agents = [self.agent_snapshot(interface, now, tallies[interface]) for interface in sorted(tallies)]
         day = self.figures.bucket(now)
         return {
             "at": now.isoformat(),

@@ -44,8 +44,8 @@ class AmiSession(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Send the banner (one line, no empty line after it)."""
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports (uvicorn's default loop) do not derive from asyncio.Transport: no isinstance check.
+        self.transport = transport  # type: ignore[assignment]
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}/{peer[1]}" if peer else ""
         sock = transport.get_extra_info("socket")

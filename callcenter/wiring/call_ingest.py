@@ -124,6 +124,10 @@ class CallIngest:
             self.tracker.boot = boot
             return
         result = reconcile(self.tracker, channels.events, status.events, self.clock(), boot=boot, since=before)
+        if self.publish is not None:
+            # Members and their states as Asterisk lists them, and calls closed or adopted by the resync.
+            for event in result.events:
+                self.publish(event)
         closed = {s.linkedid: s for s in self.tracker.pop_finished()}
         log.info(
             "resynced",

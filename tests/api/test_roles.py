@@ -43,6 +43,14 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/callbacks"): EVERYONE,
     ("GET", "/api/callbacks/{callback_id}"): EVERYONE,
     ("PATCH", "/api/callbacks/{callback_id}"): EVERYONE,
+    ("GET", "/api/reports/queues"): SUPERVISORS,
+    ("GET", "/api/reports/agents"): SUPERVISORS,
+    ("GET", "/api/metrics/live"): SUPERVISORS,
+    ("GET", "/api/alerts"): SUPERVISORS,
+    ("POST", "/api/alerts/{alert_id}/acknowledge"): SUPERVISORS,
+    ("POST", "/api/supervisor/agents/pause"): SUPERVISORS,
+    ("POST", "/api/supervisor/agents/unpause"): SUPERVISORS,
+    ("POST", "/api/supervisor/agents/logoff"): SUPERVISORS,
     ("GET", "/api/ivr/flows"): ADMINS,
     ("GET", "/api/ivr/flows/{flow_name}/versions"): ADMINS,
     ("POST", "/api/ivr/flows/{flow_name}/versions"): ADMINS,
@@ -51,11 +59,6 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/ivr/flows/{flow_name}/versions/{number}/publish"): ADMINS,
     ("POST", "/api/ivr/flows/{flow_name}/rollback"): ADMINS,
     ("GET", "/api/ivr/flows/{flow_name}/publications"): ADMINS,
-    ("GET", "/api/reports/queues"): SUPERVISORS,
-    ("GET", "/api/reports/agents"): SUPERVISORS,
-    ("GET", "/api/metrics/live"): SUPERVISORS,
-    ("GET", "/api/alerts"): SUPERVISORS,
-    ("POST", "/api/alerts/{alert_id}/acknowledge"): SUPERVISORS,
 }
 
 

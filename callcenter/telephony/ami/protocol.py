@@ -49,8 +49,8 @@ class AmiProtocol(asyncio.Protocol):
     # asyncio callbacks
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports (uvicorn's default loop) do not derive from asyncio.Transport: no isinstance check.
+        self._transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
         self.last_received = time.monotonic()
