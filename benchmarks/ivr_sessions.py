@@ -106,8 +106,33 @@ def cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def measure_server_turnaround() -> list[float]:
+    """Benchmark-only probe: seconds from a reply reaching a session to that session's next command.
+
+    It wraps two AgiSession methods in the server process; the library itself carries no timing code.
+    """
+    samples: list[float] = []
+    replied: dict[int, float] = {}
+    on_reply, send = AgiSession._on_reply, AgiSession._send
+
+    def timed_on_reply(session: AgiSession, reply: Any) -> bool:
+        replied[id(session)] = time.perf_counter()
+        return on_reply(session, reply)
+
+    async def timed_send(session: AgiSession, verb: str, args: list[str], extra_timeout_s: float = 0.0) -> Any:
+        started = replied.pop(id(session), None)
+        if started is not None:
+            samples.append(time.perf_counter() - started)
+        return await send(session, verb, args, extra_timeout_s)
+
+    AgiSession._on_reply = timed_on_reply  # type: ignore[method-assign]
+    AgiSession._send = timed_send  # type: ignore[method-assign]
+    return samples
+
+
 async def serve(impl: str, mode: str) -> None:
     gauge = Gauge()
+    turnaround = measure_server_turnaround() if impl == "ours" and mode == "paced" else []
 
     async def ours_paced(session: AgiSession) -> None:
         gauge.enter()
@@ -161,6 +186,11 @@ async def serve(impl: str, mode: str) -> None:
             return
         stats = {"cpu_s": cpu_s(), "rss_kb": rss_kb(), "active": gauge.active, "peak": gauge.peak}
         stats["peak_rss_kb"] = gauge.peak_rss_kb
+        if turnaround:
+            stats["turnaround_p50"] = percentile(turnaround, 50)
+            stats["turnaround_p99"] = percentile(turnaround, 99)
+            stats["turnaround_n"] = len(turnaround)
+            turnaround.clear()
         print(json.dumps(stats), flush=True)
 
 
@@ -254,7 +284,7 @@ async def paced(use_uvloop: bool, sessions: int, hold_s: float, ramp_s: float) -
     finally:
         server.stop()
     window = t1 - t0
-    gaps = turnarounds(reports, after=ramp_s)
+    gaps = turnarounds(reports, after=ramp_s + 1.0)
     commands = sum(len(report.commands) for report in reports)
     print(
         f"paced            ours       {sessions} sessions together (peak {end['peak']}), "
@@ -262,8 +292,13 @@ async def paced(use_uvloop: bool, sessions: int, hold_s: float, ramp_s: float) -
     )
     print(
         f"  turnaround     p50 {percentile(gaps, 50) * 1e3:.2f} ms  p99 {percentile(gaps, 99) * 1e3:.2f} ms  "
-        f"max {max(gaps) * 1e3:.1f} ms  (over {len(gaps)} commands)"
+        f"max {max(gaps) * 1e3:.1f} ms  (Asterisk side: reply sent -> next command read, {len(gaps)} commands)"
     )
+    if "turnaround_p99" in end:
+        print(
+            f"  inside server  p50 {end['turnaround_p50'] * 1e3:.3f} ms  p99 {end['turnaround_p99'] * 1e3:.3f} ms  "
+            f"(reply handed to the session -> next command sent, {end['turnaround_n']} commands in the window)"
+        )
     print(
         f"  server CPU     {(end['cpu_s'] - start['cpu_s']) / window:.3f} of a core with all sessions open "
         f"({window:.1f} s window)"
