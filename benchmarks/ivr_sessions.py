@@ -255,17 +255,24 @@ async def place_calls(port: int, count: int, hold_s: float, ramp_s: float) -> li
     return await asyncio.gather(*(one(i) for i in range(count)))
 
 
-async def single(use_uvloop: bool, seconds: float) -> None:
-    for impl in ("ours", "panoramisk"):
-        server = ServerProcess(impl, "busy", use_uvloop)
-        try:
-            (report,) = await place_calls(server.port, 1, seconds, 0)
-        finally:
-            server.stop()
-        gaps = turnarounds([report])
+async def single(use_uvloop: bool, seconds: float, rounds: int) -> None:
+    runs: dict[str, list[tuple[int, float, float]]] = {"ours": [], "panoramisk": []}
+    for _ in range(rounds):
+        for impl, found in runs.items():
+            server = ServerProcess(impl, "busy", use_uvloop)
+            try:
+                (report,) = await place_calls(server.port, 1, seconds, 0)
+            finally:
+                server.stop()
+            gaps = turnarounds([report])
+            found.append((len(gaps), percentile(gaps, 50), percentile(gaps, 99)))
+    for impl, found in runs.items():
+        p99s = ", ".join(f"{p99 * 1e6:.0f}" for _, _, p99 in found)
+        count = statistics.median(n for n, _, _ in found)
         print(
-            f"single session   {impl:<10} {len(gaps):>7} round trips  "
-            f"p50 {percentile(gaps, 50) * 1e6:7.0f} us  p99 {percentile(gaps, 99) * 1e6:7.0f} us"
+            f"single session   {impl:<10} median of {rounds}: {count:.0f} round trips  "
+            f"p50 {statistics.median(p50 for _, p50, _ in found) * 1e6:.0f} us  "
+            f"p99 {statistics.median(p99 for _, _, p99 in found) * 1e6:.0f} us  (p99 per run: {p99s} us)"
         )
 
 
@@ -348,7 +355,7 @@ async def main(args: argparse.Namespace, loop_name: str) -> None:
     print(f"Python {sys.version.split()[0]}, {loop_name}, {os.cpu_count()} CPUs, server in a child process")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other load skews latency)")
     if "single" in args.phases:
-        await single(not args.no_uvloop, args.single_seconds)
+        await single(not args.no_uvloop, args.single_seconds, args.rounds)
     if "paced" in args.phases:
         await paced(not args.no_uvloop, args.sessions, args.hold, args.ramp)
     if "saturated" in args.phases:
