@@ -128,16 +128,31 @@ def reconcile(
             result.adopted.append(linkedid)
         else:
             result.continued.append(linkedid)
-        _align_channels(tracker, call, items, since)
+        _align_channels(tracker, call, items, since, now, result.events)
         _apply_channels(tracker, call, items, entries, members, now, result.events)
     return result
 
 
-def _align_channels(tracker: CallTracker, call: CallState, items: list[AmiEventLike], since: ResyncMark | None) -> None:
+def _align_channels(
+    tracker: CallTracker,
+    call: CallState,
+    items: list[AmiEventLike],
+    since: ResyncMark | None,
+    now: float,
+    out: list[TrackerEvent],
+) -> None:
     names = {i.get("Channel") or "" for i in items}
     for channel in list(call.live - names):
-        if since is None or channel in since.channels:
-            tracker.forget_channel(call, channel)
+        if since is not None and channel not in since.channels:
+            continue
+        attempt = call.ringing.get(channel)
+        if attempt is not None:
+            out.extend(tracker.agents.ring_ended(attempt.interface, channel, now))
+        if call.agent_interface is not None and channel == call.agent_channel:
+            # The agent's leg went away unseen (a redirect, a transfer): the agent is free.
+            call.connected = False
+            out.extend(tracker.agents.completed(call.agent_interface, call.key.linkedid, call.queue, now))
+        tracker.forget_channel(call, channel)
     for channel in names - call.live - call.dead:
         tracker.attach_channel(call, channel)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from callcenter.calls import CallTracker, HangupBy, Outcome
+from callcenter.calls import AgentState, CallTracker, HangupBy, Outcome
 from callcenter.calls.backfill import plan_backfill
 from callcenter.calls.clock import CaptureClock
 from callcenter.calls.events import CallEnded
@@ -182,3 +182,29 @@ def test_events_that_arrive_while_the_lists_are_on_their_way_are_not_undone() ->
     ]
     late = reconcile(tracker, channels=listed, queue_status=[], now=clock.now or 0, since=mark(tracker))
     assert late.adopted == [] and not tracker.calls
+
+
+def test_ring_attempt_that_ended_unseen_frees_the_agent() -> None:
+    stream = messages("ami-01-handled-call")
+    tracker, clock = CallTracker("lab"), CaptureClock()
+    feed_until(
+        tracker, clock, stream, lambda m: m.name == "DialBegin" and m.get("DestChannel", "").startswith("Local/a")
+    )
+    assert tracker.agents.agents["Local/agent1001@agents/n"].state is AgentState.RINGING
+    caller_only = [
+        AmiMessage.from_headers(
+            [
+                ("Event", "CoreShowChannel"),
+                ("Channel", f"Local/s@customer-00000000;{half}"),
+                ("Uniqueid", f"1795438657.{half - 1}"),
+                ("Linkedid", "1795438657.0"),
+                ("Application", "Queue" if half == 1 else "Wait"),
+                ("Duration", "00:00:09"),
+            ]
+        )
+        for half in (1, 2)
+    ]
+    result = reconcile(tracker, caller_only, [], (clock.now or 0) + 3, since=mark(tracker))
+    assert result.continued == ["1795438657.0"]
+    assert tracker.agents.agents["Local/agent1001@agents/n"].state is AgentState.READY
+    assert tracker.calls["1795438657.0"].ringing == {}
