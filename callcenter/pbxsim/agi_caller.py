@@ -160,10 +160,12 @@ class AsteriskChannel:
     def handle(self, line: str, now: float) -> ChannelReply:
         """The reply to one command line received ``now`` seconds into the session."""
         words = split_arguments(line)
-        for size in (3, 2, 1):
+        for size in (2, 1, 3):  # most verbs are two words (SET VARIABLE, STREAM FILE ...)
+            if len(words) < size:
+                continue
             verb = " ".join(words[:size]).upper()
             command = self._commands.get(verb)
-            if command is not None and len(words) >= size:
+            if command is not None:
                 break
         else:
             return ChannelReply([R_510])

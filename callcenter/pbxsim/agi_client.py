@@ -16,12 +16,12 @@ Usage::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 
-from callcenter.pbxsim.agi_caller import AsteriskChannel, CallerScript
+from callcenter.pbxsim.agi_caller import AsteriskChannel, CallerScript, ChannelReply
 from callcenter.telephony.agi.protocol import HANGUP_NOTICE
 
 HANGUP_NOTICE_DELAY_S = 0.04  # Asterisk sends HANGUP about 40 ms after the result=-1 (see the captures)
@@ -34,6 +34,8 @@ class Clock(Protocol):
 
     async def sleep(self, seconds: float) -> None: ...
 
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> asyncio.TimerHandle: ...
+
 
 class RealClock:
     """Wall-clock seconds."""
@@ -43,6 +45,9 @@ class RealClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
+        return asyncio.get_running_loop().call_later(max(seconds, 0.0), callback)
 
 
 class ScaledClock:
@@ -57,6 +62,9 @@ class ScaledClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(seconds, 0.0) / self._speedup)
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
+        return asyncio.get_running_loop().call_later(max(seconds, 0.0) / self._speedup, callback)
 
 
 @dataclass
@@ -74,6 +82,7 @@ class AgiCall:
     variables: dict[str, str] = field(default_factory=dict)
     prompt_seconds: dict[str, float] = field(default_factory=dict)
     host_in_request: str = "127.0.0.1:4573"
+    hangup_notice_delay_s: float = HANGUP_NOTICE_DELAY_S
 
     def environment(self) -> list[tuple[str, str]]:
         """The ``agi_*`` variables in the order Asterisk 22 sends them."""
@@ -135,88 +144,123 @@ class AgiCallReport:
         return "\n".join(f"+{t:07.3f} {who} {line}" for t, who, line in self.transcript)
 
 
-class _Session:
-    def __init__(self, call: AgiCall, clock: Clock, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+MAX_COMMAND_BYTES = 65536  # a longer line is not AGI: drop the session like Asterisk would
+
+
+class _CallerConnection(asyncio.Protocol):
+    """Asterisk's end of one FastAGI connection: one command at a time, replies after the simulated time."""
+
+    def __init__(self, call: AgiCall, clock: Clock, idle_timeout_s: float | None) -> None:
         self.call = call
         self.clock = clock
-        self.reader = reader
-        self.writer = writer
+        self.idle_timeout_s = idle_timeout_s
         self.start = clock.now()
         self.report = AgiCallReport()
         self.channel = AsteriskChannel(
             script=call.caller, variables=call.channel_variables(), prompt_seconds=call.prompt_seconds
         )
+        self.transport: asyncio.Transport | None = None
+        self.buffer = b""
+        self.queued: list[str] = []  # commands that came while one was still playing
         self.busy = False
-        self.tasks: list[asyncio.Task[None]] = []
+        self.timers: dict[str, asyncio.TimerHandle] = {}  # the reply being played, HANGUP notice, caller hang-up
         self.last_heard = 0.0
         self.watchdog: asyncio.TimerHandle | None = None
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def elapsed(self) -> float:
         return self.clock.now() - self.start
 
     def send(self, lines: list[str]) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
         t = self.elapsed()
         self.report.transcript.extend((t, "A>", line) for line in lines)
-        self.writer.write("".join(line + "\n" for line in lines).encode())
+        self.transport.write("".join(line + "\n" for line in lines).encode())
 
-    async def notice_later(self) -> None:
-        await self.clock.sleep(HANGUP_NOTICE_DELAY_S)
-        if not self.writer.is_closing():
-            self.send([HANGUP_NOTICE])
+    # -- asyncio callbacks ---------------------------------------------------------------------
 
-    async def caller_hangs_up_at(self, moment: float) -> None:
-        await self.clock.sleep(moment - self.elapsed())
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.send([f"agi_{name}: {value}" for name, value in self.call.environment()] + [""])
+        if self.call.caller.hangup_at_s is not None:
+            self.timers["hangup"] = self.clock.call_later(self.call.caller.hangup_at_s, self.caller_hangs_up)
+        if self.idle_timeout_s is not None:
+            loop = asyncio.get_running_loop()
+            self.last_heard = loop.time()
+            self.watchdog = loop.call_later(self.idle_timeout_s, self.watch_idle)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_heard = asyncio.get_running_loop().time()
+        buffer = self.buffer + data if self.buffer else data
+        *lines, self.buffer = buffer.split(b"\n")
+        if len(self.buffer) > MAX_COMMAND_BYTES:
+            assert self.transport is not None
+            self.transport.abort()
+            return
+        for raw in lines:
+            line = raw.decode("utf-8", "replace")
+            self.report.commands.append(line)
+            self.report.transcript.append((self.elapsed(), "S>", line))
+            if self.busy:
+                self.queued.append(line)
+            else:
+                self.execute(line)
+
+    def eof_received(self) -> bool:
+        # The server half-closed (end of the IVR): Asterisk says HANGUP and closes even if the call goes on.
+        self.report.server_half_closed = True
+        self.send([HANGUP_NOTICE])
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    # -- the channel ---------------------------------------------------------------------------
+
+    def execute(self, line: str) -> None:
+        reply = self.channel.handle(line, self.elapsed())
+        if reply.duration_s > 0:
+            self.busy = True
+            self.timers["reply"] = self.clock.call_later(reply.duration_s, lambda: self.reply_played(reply))
+        else:
+            self.deliver(reply)
+
+    def deliver(self, reply: ChannelReply) -> None:
+        self.send(reply.lines)
+        if reply.hung_up:
+            self.timers["notice"] = self.clock.call_later(
+                self.call.hangup_notice_delay_s, lambda: self.send([HANGUP_NOTICE])
+            )
+
+    def reply_played(self, reply: ChannelReply) -> None:
+        self.busy = False
+        self.deliver(reply)
+        while self.queued and not self.busy:
+            self.execute(self.queued.pop(0))
+
+    def caller_hangs_up(self) -> None:
         if not self.busy and not self.channel.dead:  # during a command the channel model ends it itself
             self.channel.caller_hangs_up()
             self.send([HANGUP_NOTICE])
 
-    def _watch_idle(self, idle_timeout_s: float) -> None:
-        """Close the connection once the server has been silent for ``idle_timeout_s`` (real seconds)."""
+    def watch_idle(self) -> None:
+        """Give up once the server has been silent for ``idle_timeout_s`` (real seconds)."""
+        assert self.idle_timeout_s is not None and self.transport is not None
         loop = asyncio.get_running_loop()
         quiet = loop.time() - self.last_heard
-        if quiet >= idle_timeout_s:
+        if quiet >= self.idle_timeout_s:
             self.report.stalled = True
-            self.writer.transport.abort()
+            self.transport.abort()
         else:
-            self.watchdog = loop.call_later(idle_timeout_s - quiet, self._watch_idle, idle_timeout_s)
-
-    async def run(self, idle_timeout_s: float | None) -> None:
-        loop = asyncio.get_running_loop()
-        self.send([f"agi_{name}: {value}" for name, value in self.call.environment()] + [""])
-        if self.call.caller.hangup_at_s is not None:
-            self.tasks.append(asyncio.create_task(self.caller_hangs_up_at(self.call.caller.hangup_at_s)))
-        if idle_timeout_s is not None:
-            self.last_heard = loop.time()
-            self.watchdog = loop.call_later(idle_timeout_s, self._watch_idle, idle_timeout_s)
-        while True:
-            try:
-                raw = await self.reader.readline()
-            except (ValueError, ConnectionError):  # an oversize line or a reset: Asterisk drops the session too
-                return
-            if self.report.stalled:
-                return
-            if not raw.endswith(b"\n"):
-                self.report.server_half_closed = True
-                self.send([HANGUP_NOTICE])
-                return
-            self.last_heard = loop.time()
-            line = raw[:-1].decode("utf-8", "replace")
-            self.report.commands.append(line)
-            self.report.transcript.append((self.elapsed(), "S>", line))
-            self.busy = True
-            reply = self.channel.handle(line, self.elapsed())
-            if reply.duration_s > 0:
-                await self.clock.sleep(reply.duration_s)
-            self.busy = False
-            self.send(reply.lines)
-            if reply.hung_up:
-                self.tasks.append(asyncio.create_task(self.notice_later()))
+            self.watchdog = loop.call_later(self.idle_timeout_s - quiet, self.watch_idle)
 
     def finish(self) -> AgiCallReport:
         if self.watchdog is not None:
             self.watchdog.cancel()
-        for task in self.tasks:
-            task.cancel()
+        for timer in self.timers.values():
+            timer.cancel()
         self.report.variables_set = dict(self.channel.variables_set)
         self.report.prompts = list(self.channel.prompts)
         self.report.applications = list(self.channel.applications_run)
@@ -236,18 +280,14 @@ async def run_agi_call(
 
     ``idle_timeout_s`` (real seconds, None for no limit): give up on a server that stays silent that long.
     """
-    call = call or AgiCall()
-    reader, writer = await asyncio.open_connection(host, port)
-    session = _Session(call, clock or RealClock(), reader, writer)
+    loop = asyncio.get_running_loop()
+    connection = _CallerConnection(call or AgiCall(), clock or RealClock(), idle_timeout_s)
+    transport, _ = await loop.create_connection(lambda: connection, host, port)
     try:
-        await session.run(idle_timeout_s)
+        await connection.closed
     finally:
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
-        for task in session.tasks:
-            task.cancel()
-    return session.finish()
+        transport.close()
+    return connection.finish()
 
 
 __all__ = ["AgiCall", "AgiCallReport", "Clock", "RealClock", "ScaledClock", "run_agi_call"]

@@ -17,7 +17,7 @@ from callcenter.ivr.simulate import FixedClock, FixtureCustomers
 from callcenter.pbxsim.agi_caller import R_511, CallerScript
 from callcenter.pbxsim.agi_client import AgiCall, AgiCallReport, ScaledClock, run_agi_call
 from callcenter.telephony.agi import AgiServer, AgiSession, ApplicationNotAllowed
-from callcenter.wiring.ivr_over_agi import IvrCallOverAgi, flow_handlers, ivr_session_handler
+from callcenter.wiring.ivr_over_agi import IvrCallOverAgi, flow_handlers, ivr_session_handler, resume_argument
 
 FLOWS = Path(__file__).resolve().parents[2] / "ivr_flows"
 TUESDAY_10AM_NEW_YORK = dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)
@@ -154,13 +154,13 @@ async def test_a_511_also_becomes_caller_hung_up() -> None:
     async def body(port: CallPort) -> None:
         assert isinstance(port, IvrCallOverAgi)
         await port.hangup()  # the IVR hangs up; Asterisk answers 511 to channel commands from then on
-        assert not port.session.hung_up  # its HANGUP notice comes ~40 ms later (real time here)
+        assert not port.session.hung_up  # its HANGUP notice comes later (1 s here)
         try:
             await port.play("vm-goodbye")
         except CallerHungUp:
             outcome.append("hung up")
 
-    report = await with_port(body, speedup=1)
+    report = await with_port(body, speedup=1, hangup_notice_delay_s=1.0)
     assert outcome == ["hung up"]
     assert report.hangup_by == "ivr"
     assert R_511 in [line for _, _, line in report.transcript]
@@ -221,3 +221,38 @@ async def test_flow_lookup_serves_published_flows_only() -> None:
     assert lookup("no-such-flow") is None
     report = await place_call(lookup, "1", caller_number="+15551230002", script="support-queue")
     assert report.variables_set.get("IVR_ACTION") == "queue"
+
+
+async def test_resume_after_queue_comes_from_the_agi_argument() -> None:
+    resumed: list[str | None] = []
+
+    async def run(port: CallPort, session: AgiSession) -> None:
+        resumed.append(resume_argument(session))
+
+    await place_call({"main-menu": ivr_session_handler(run)}, arguments=("inbound",))
+    await place_call({"main-menu": ivr_session_handler(run)}, arguments=("inbound", "resume=support-queue/queue"))
+    assert resumed == [None, "support-queue/queue"]
+
+
+async def test_flow_resumes_after_the_dialplan_queue_timed_out() -> None:
+    ivr, _ = engine()
+    handlers = flow_handlers(ivr)
+    first = await place_call(handlers, "1", caller_number="+15551230002")
+    assert first.variables_set["IVR_RESUME"] == "support-queue/queue"
+    # the dialplan ran Queue(), which timed out, and calls the flow again with the resume point
+    channel = {"IVR_STATE": first.variables_set["IVR_STATE"], "QUEUESTATUS": "TIMEOUT"}
+    again = await place_call(
+        handlers,
+        "-",
+        caller_number="+15551230002",
+        arguments=("inbound", "resume=support-queue/queue"),
+        variables=channel,
+    )
+    assert again.commands[1:5] == [
+        "GET VARIABLE IVR_STATE",
+        "GET VARIABLE QUEUESTATUS",
+        'STREAM FILE custom/callback-offer "0123456789*#"',
+        "WAIT FOR DIGIT 5000",
+    ]
+    assert again.variables_set["IVR_QUEUE"] == "support"
+    assert again.variables_set["QUEUE_PRIO"] == "1"  # declined the callback: back in the queue, higher priority

@@ -30,8 +30,9 @@ USAGE_END = "520 End of proper usage."
 
 _REPLY_200 = re.compile(r"200 result=(\S*)(?: \((.*)\))?(?: endpos=(\d+))?")
 _ENV_LINE = re.compile(r"(agi_[A-Za-z0-9_]+): ?(.*)")
-_BARE_ARGUMENT = re.compile(r'[^\s"\\]+')
+_BARE_ARGUMENT = re.compile(r'[^\s"\\\x00]+')
 _VERB = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
+_CHECKED_VERBS: set[str] = set()
 
 
 class AgiError(Exception):
@@ -64,18 +65,22 @@ class AgiEnvironment:
 
     @property
     def channel(self) -> str | None:
+        """Asterisk channel name (``agi_channel``)."""
         return self.variables.get("channel")
 
     @property
     def uniqueid(self) -> str | None:
+        """The channel's Uniqueid (``agi_uniqueid``)."""
         return self.variables.get("uniqueid")
 
     @property
     def caller_number(self) -> str:
+        """Caller ID number as Asterisk gave it (``agi_callerid``)."""
         return self.variables.get("callerid", "")
 
     @property
     def caller_name(self) -> str | None:
+        """Caller ID name, or None when Asterisk has none (``agi_calleridname``)."""
         name = self.variables.get("calleridname", "")
         return None if name in ("", "unknown") else name
 
@@ -112,8 +117,23 @@ class HangupNotice:
 AgiEvent = AgiEnvironment | AgiReply | HangupNotice
 
 
+_REPLY_CACHE: dict[str, AgiReply] = {}
+_REPLY_CACHE_SIZE = 512
+
+
 def parse_reply_line(line: str) -> AgiReply:
     """Parse a one-line reply (``200 ...``, ``510 ...``, ``511 ...``); raise AgiProtocolError otherwise."""
+    cached = _REPLY_CACHE.get(line)
+    if cached is not None:
+        return cached
+    reply = _parse_reply_line(line)
+    # Replies are immutable and a handful of short ones ("200 result=1") make up most of the traffic.
+    if len(_REPLY_CACHE) < _REPLY_CACHE_SIZE and len(line) <= 32:
+        _REPLY_CACHE[line] = reply
+    return reply
+
+
+def _parse_reply_line(line: str) -> AgiReply:
     if line.startswith("200 "):
         match = _REPLY_200.fullmatch(line)
         if match is None:
@@ -222,9 +242,9 @@ def quote_argument(value: str) -> str:
 
 def encode_argument(value: str) -> str:
     """An argument as sent: bare when it is one plain word, quoted and escaped otherwise."""
-    check_argument(value)
-    if _BARE_ARGUMENT.fullmatch(value):
+    if _BARE_ARGUMENT.fullmatch(value):  # no whitespace (so no CR/LF), quote, backslash or NUL
         return value
+    check_argument(value)
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -236,16 +256,21 @@ def check_argument(value: str) -> None:
 
 def encode_command(verb: str, arguments: Iterable[str] = ()) -> bytes:
     """One command line: the verb words, then each argument already encoded, LF-terminated."""
-    if not _VERB.fullmatch(verb):
-        raise UnsafeArgumentError(f"invalid AGI command verb: {verb[:40]!r}")
-    parts = [verb, *arguments]
-    for part in parts:
-        check_argument(part)
-    return (" ".join(parts) + "\n").encode()
+    if verb not in _CHECKED_VERBS:
+        if not _VERB.fullmatch(verb):
+            raise UnsafeArgumentError(f"invalid AGI command verb: {verb[:40]!r}")
+        if len(_CHECKED_VERBS) < 256:
+            _CHECKED_VERBS.add(verb)
+    line = " ".join((verb, *arguments))
+    if "\n" in line or "\r" in line or "\0" in line:
+        raise UnsafeArgumentError(f"refusing an AGI command containing CR, LF or NUL: {line[:40]!r}")
+    return (line + "\n").encode()
 
 
 def split_arguments(line: str) -> list[str]:
     """Split a command line into words the way Asterisk's AGI does (spaces/tabs, quotes, backslash)."""
+    if '"' not in line and "\\" not in line:
+        return [word for word in line.replace("\t", " ").split(" ") if word]  # nothing quoted or escaped
     words: list[str] = []
     current: list[str] = []
     in_word = quoted = escaped = False

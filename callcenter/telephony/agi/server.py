@@ -170,6 +170,8 @@ class AgiServer:
         self._connections: set[_AgiConnection] = set()
         self._finishing: set[_AgiConnection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.TimerHandle | None = None
+        self._sweep_interval = 1.0
         self.sessions_started = 0
         self.sessions_failed = 0
 
@@ -178,7 +180,18 @@ class AgiServer:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: _AgiConnection(self), self.host, self.port, backlog=4096)
         self.port = self._server.sockets[0].getsockname()[1]
+        self._sweep_interval = min(1.0, self.limits.command_timeout_s / 4)
+        self._sweeper = loop.call_later(self._sweep_interval, self._sweep)
         log.info("FastAGI listening on agi://%s:%d/", self.host, self.port)
+
+    def _sweep(self) -> None:
+        """Expire overdue commands: one timer for the whole server instead of one per command."""
+        now = asyncio.get_running_loop().time()
+        for connection in self._connections:
+            session = connection.session
+            if session is not None and session.deadline <= now:
+                session._expire_if_overdue(now)
+        self._sweeper = asyncio.get_running_loop().call_later(self._sweep_interval, self._sweep)
 
     async def close(self, grace_s: float = 5.0) -> None:
         """Stop listening, give running sessions ``grace_s`` to end, then cancel the rest."""
@@ -191,6 +204,8 @@ class AgiServer:
             await asyncio.gather(*pending, return_exceptions=True)
         for connection in list(self._connections):
             connection._drop()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         if self._server is not None:
             await self._server.wait_closed()
 

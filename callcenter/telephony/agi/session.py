@@ -86,6 +86,7 @@ class AgiSession:
         "_pending",
         "_pending_line",
         "_write",
+        "deadline",
         "environment",
         "hung_up",
     )
@@ -110,6 +111,7 @@ class AgiSession:
         self._closed = False
         self._broken = False
         self._notified = False
+        self.deadline = float("inf")
         self._hangup_waiters: list[asyncio.Future[None]] = []
 
     # -- fed by the connection -------------------------------------------------------------------
@@ -149,18 +151,19 @@ class AgiSession:
             raise AgiTimeout("session unusable after an unanswered command")
         if self._pending is not None:
             raise RuntimeError("AgiSession runs one command at a time")
-        future = self._loop.create_future()
+        loop = self._loop
+        future = loop.create_future()
         self._pending = future
         self._pending_line = verb
+        # No timer per command: the server's sweep expires overdue commands (see AgiServer._sweep).
+        self.deadline = loop.time() + self._command_timeout + extra_timeout_s
         self._write(data)
-        timer = self._loop.call_later(self._command_timeout + extra_timeout_s, self._expire, future)
         try:
             reply = await future
         except asyncio.CancelledError:
             self._broken = True  # the reply may still come and would answer the next command
             raise
         finally:
-            timer.cancel()
             self._pending = None
         code = reply.code
         if code == 200:
@@ -170,8 +173,10 @@ class AgiSession:
             raise AgiHangup(f"{verb}: channel is dead (511)")
         raise AgiCommandError(data.decode().rstrip("\n"), reply)
 
-    def _expire(self, future: asyncio.Future[AgiReply]) -> None:
-        if not future.done():
+    def _expire_if_overdue(self, now: float) -> None:
+        """Fail the command in flight with AgiTimeout once its deadline has passed."""
+        future = self._pending
+        if future is not None and not future.done() and now >= self.deadline:
             self._broken = True
             future.set_exception(AgiTimeout(f"no reply to {self._pending_line} in time"))
 
