@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from callcenter import __version__
+from callcenter.agents import routes as agent_routes
 from callcenter.api import health
 from callcenter.api.errors import install_error_handlers
 from callcenter.bus import EventBus
@@ -21,10 +23,14 @@ from callcenter.realtime import routes as realtime_routes
 from callcenter.runtime import Runtime
 from callcenter.users import routes as user_routes
 from callcenter.web import routes as web_routes
+from callcenter.wiring.telephony import start_telephony
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; nothing touches the database or the network until the lifespan starts."""
+def create_app(settings: Settings | None = None, *, ivr_clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """Build the app; nothing touches the database or the network until the lifespan starts.
+
+    ``ivr_clock``: the time IVR flows see (opening hours); the demo pins it to business hours.
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -41,10 +47,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         parts = app.state.runtime
         await parts.hub.start()
+        telephony = await start_telephony(parts, **({"ivr_clock": ivr_clock} if ivr_clock else {}))
+        app.state.telephony = telephony
+        if telephony is not None:
+            app.state.desk_services = agent_routes.DeskServices(telephony.desks, telephony.actions)
         await parts.bus.start()
         try:
             yield
         finally:
+            if telephony is not None:
+                await telephony.stop()
             await parts.bus.stop()
             await parts.hub.stop()
             await engine.dispose()
@@ -66,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         work_routes.callbacks_router,
         web_routes.router,
         realtime_routes.router,
+        agent_routes.router,
     ):
         app.include_router(router)
     app.mount("/static", web_routes.static_files(), name="static")

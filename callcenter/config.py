@@ -72,6 +72,21 @@ class RealtimeSettings(BaseModel):
     )
 
 
+class ConsoleSettings(BaseModel):
+    """The live agent console: FastAGI IVR serving, agent actions, wrap-up rules."""
+
+    serve_fastagi: bool = Field(False, description="Run the FastAGI server (the IVR) inside the service.")
+    disposition_queues: list[str] = Field(
+        default_factory=list, description="Queues whose calls need a disposition before the agent is ready again."
+    )
+    pause_reasons: list[str] = Field(
+        default_factory=lambda: ["Break", "Lunch", "Training", "Meeting", "Back office"],
+        description="Pause reasons the console offers (QueuePause Reason).",
+    )
+    originate_context: str = Field("from-agents", description="Dialplan context click-to-call dials numbers in.")
+    transfer_context: str = Field("transfer", description="Dialplan context of blind transfer targets.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_nested_delimiter="__", extra="ignore")
 
@@ -100,6 +115,7 @@ class Settings(BaseSettings):
         None, description="redis://host:port/db to share websocket streams between instances; unset: in-process."
     )
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     def resolved_secret(self) -> str:
         """The signing secret: the configured one, or one generated once and kept in data_dir."""

@@ -1,0 +1,145 @@
+"""The live telephony side of the service, built and started in the app's lifespan.
+
+One :class:`CallIngest` and one AMI client per configured Asterisk (tracker events onto the bus), the
+FastAGI server running the IVR flows (IVR events onto the bus) when enabled, and the live console
+(screen-pops and agent state onto the hub, agent actions through the AMI clients).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from callcenter.agents.actions import AgentActions
+from callcenter.agents.desk import DeskBook
+from callcenter.calls.agents import AgentUser
+from callcenter.calls.legs import member_key
+from callcenter.contacts.call_recorder import CallRecorder, agent_users
+from callcenter.contacts.read_pool import ReadPool
+from callcenter.db import unit_of_work
+from callcenter.ivr.catalog import FlowCatalog
+from callcenter.ivr.engine import IvrEngine
+from callcenter.ivr.services import IvrServices, utc_now
+from callcenter.runtime import Runtime
+from callcenter.screenpop.composer import ScreenPopComposer
+from callcenter.telephony.agi import AgiServer
+from callcenter.telephony.ami import AmiClient
+from callcenter.wiring.call_ingest import INGEST_EVENTS, CallIngest
+from callcenter.wiring.console_live import CONSOLE_EVENTS, LiveConsole
+from callcenter.wiring.ivr_callbacks import RepositoryCallbacks
+from callcenter.wiring.ivr_customers import RepositoryCustomers
+from callcenter.wiring.ivr_over_agi import flow_handlers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Telephony:
+    """The running AMI clients, ingests, FastAGI server and live console."""
+
+    desks: DeskBook
+    actions: AgentActions
+    console: LiveConsole
+    reads: ReadPool
+    clients: dict[str, AmiClient] = field(default_factory=dict)
+    ingests: dict[str, CallIngest] = field(default_factory=dict)
+    agi: AgiServer | None = None
+
+    async def refresh_users(self, runtime: Runtime) -> None:
+        """Reload which user answers on which member interface (after users change)."""
+        users = await _agent_users(runtime)
+        if users is None:
+            return
+        self.console.set_users(users)
+        for ingest in self.ingests.values():
+            ingest.tracker.agents.users = {member_key(k): v for k, v in users.items()}
+
+    async def stop(self) -> None:
+        """Stop taking calls: FastAGI first, then the AMI clients, then background work and reads."""
+        if self.agi is not None:
+            await self.agi.close()
+        for client in self.clients.values():
+            await client.close()
+        await self.console.stop()
+        await self.reads.close()
+
+
+async def start_telephony(
+    runtime: Runtime, *, ivr_clock: Callable[[], dt.datetime] = utc_now, read_connections: int = 4
+) -> Telephony | None:
+    """Build and start everything (None when the database is not usable); AMI clients connect in the background."""
+    settings = runtime.settings
+    options = settings.console
+    users = await _agent_users(runtime)
+    if users is None:
+        return None
+    reads = ReadPool(runtime.engine, size=read_connections)
+    await reads.open()
+    composer = ScreenPopComposer(reads, region=settings.default_region)
+    desks = DeskBook(disposition_queues=frozenset(options.disposition_queues))
+    clients: dict[str, AmiClient] = {}
+    actions = AgentActions(
+        clients,
+        originate_context=options.originate_context,
+        transfer_context=options.transfer_context,
+        pause_reasons=list(options.pause_reasons),
+    )
+    console = LiveConsole(
+        hub=runtime.hub,
+        composer=composer,
+        desks=desks,
+        actions=actions,
+        users=users,
+        reads_all_private=settings.agents_read_others_private_notes,
+    )
+    runtime.bus.subscribe("live-console", console.handle, types=CONSOLE_EVENTS)
+    runtime.hub.register_snapshot("agent", console.snapshot)
+    parts = Telephony(desks=desks, actions=actions, console=console, reads=reads, clients=clients)
+    recorder = CallRecorder(runtime.sessions, region=settings.default_region)
+    for server in settings.ami_servers:
+        ingest = CallIngest(recorder, server=server.name, agent_users=users, publish=runtime.bus.publish)
+        client = AmiClient.from_settings(
+            server, consumer=ingest.consume, on_connect=ingest.on_connect, only_events=INGEST_EVENTS
+        )
+        parts.ingests[server.name] = ingest
+        clients[server.name] = client
+        await client.start()
+    if options.serve_fastagi:
+        parts.agi = await _start_fastagi(runtime, ivr_clock)
+    return parts
+
+
+async def _agent_users(runtime: Runtime) -> dict[str, AgentUser] | None:
+    """Who answers on which member interface; None when the database is not usable (health says why)."""
+    try:
+        async with unit_of_work(runtime.sessions) as session:
+            return await agent_users(session)
+    except (SQLAlchemyError, OSError) as exc:
+        log.error("database not usable: telephony and the live console stay off until a restart: %s", exc)
+        return None
+
+
+async def _start_fastagi(runtime: Runtime, clock: Callable[[], dt.datetime]) -> AgiServer:
+    settings = runtime.settings
+    catalog = FlowCatalog.from_directory(settings.ivr.flows_dir)
+    services = IvrServices(
+        customers=RepositoryCustomers(runtime.sessions, default_region=settings.default_region),
+        callbacks=RepositoryCallbacks(runtime.sessions, default_region=settings.default_region),
+        clock=clock,
+        on_event=runtime.bus.publish,
+        timezone=settings.ivr.timezone,
+    )
+    engine = IvrEngine(catalog, services)
+    agi = AgiServer(
+        flow_handlers(engine),
+        host=settings.agi.host,
+        port=settings.agi.port,
+        default_script=settings.agi.default_script,
+        limits=settings.agi.limits,
+    )
+    await agi.start()
+    return agi
