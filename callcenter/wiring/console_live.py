@@ -89,6 +89,7 @@ class LiveConsole:
         self.reads_all_private = reads_all_private
         self.calls: dict[str, LiveCall] = {}
         self.ivr: dict[str, LiveCall] = {}  # by Linkedid, from the IVR engine (may come before the AMI events)
+        self.call_ids: dict[str, str] = {}  # Linkedid -> call id, for the IVR's events
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def set_users(self, users: Mapping[str, AgentUser]) -> None:
@@ -148,6 +149,12 @@ class LiveConsole:
         trail = self.ivr.get(event.linkedid)
         if trail is None:
             trail = self.ivr[event.linkedid] = LiveCall(event.caller_number or None, None, event.channel)
+            call_id = self.call_ids.get(event.linkedid)
+            call = self.calls.get(call_id) if call_id else None
+            if call_id and call is not None and call.caller_number is None and trail.caller_number:
+                # Asterisk may set the caller id after the channel appeared: the IVR knows it by now.
+                call.caller_number = trail.caller_number
+                self._spawn(self.composer.prefetch(call_id, trail.caller_number))
         if event.kind == "node_entered" and event.node:
             trail.ivr_path.append(event.node)
         elif event.kind == "input_collected" and event.node:
@@ -156,6 +163,9 @@ class LiveConsole:
     def _on_started(self, event: CallStarted) -> None:
         call_id = event.key.external_id
         self.calls[call_id] = LiveCall(event.caller_number, event.caller_name, event.channel)
+        self.call_ids[event.key.linkedid] = call_id
+        if event.caller_number is None:
+            return
         self._spawn(self.composer.prefetch(call_id, event.caller_number))
 
     async def _on_ringing(self, event: AgentRinging) -> None:
@@ -169,7 +179,7 @@ class LiveConsole:
         inputs = trail.ivr_inputs if trail and trail.ivr_inputs else call.ivr_inputs
         context = CallContext(
             call_id=call_id,
-            caller_number=call.caller_number,
+            caller_number=call.caller_number or (trail.caller_number if trail else None),
             caller_name=call.caller_name,
             queue=event.queue,
             ivr_path=list(path),
@@ -200,6 +210,7 @@ class LiveConsole:
                 self._spawn(self._hold_for_wrap_up(user_id))
         self.calls.pop(call_id, None)
         self.ivr.pop(event.key.linkedid, None)
+        self.call_ids.pop(event.key.linkedid, None)
         self.composer.forget(call_id)
 
     async def _hold_for_wrap_up(self, user_id: int) -> None:
