@@ -8,6 +8,7 @@ desk turns that into one agent's view and into the messages of their ``agent:<us
 - ``call.connected`` ``{"call": {...}}`` the agent answered: the card becomes the active call.
 - ``call.missed``   ``{"call_id", "reason"}`` the ring stopped without this agent answering.
 - ``call.ended``    ``{"call_id", "outcome", "contact", "disposition_required"}``: wrap-up begins.
+- ``call.recorded`` ``{"call_id", "contact_id", "customer_id"}`` the call is stored as a contact.
 - ``call.wrapped_up`` ``{"call_id"}`` the agent finished the wrap-up.
 
 The state shown is the tracker's, except that the console's own facts win: a call on the desk is
@@ -192,6 +193,15 @@ class DeskBook:
         for user_id in sorted(self._calls.pop(call_id, set())):
             out += self.left_agent(user_id, call_id, outcome=outcome, source=source, at=at)
         return out
+
+    def recorded(self, call_id: str, contact_id: int, customer_id: int) -> list[Message]:
+        """The call's contact is stored: the agents wrapping it up can now open and annotate it."""
+        data = {"call_id": call_id, "contact_id": contact_id, "customer_id": customer_id}
+        return [
+            (desk.user_id, "call.recorded", data)
+            for desk in self.desks.values()
+            if desk.wrap_up is not None and desk.wrap_up.call_id == call_id
+        ]
 
     def wrapped_up(self, user_id: int, at: datetime) -> list[Message]:
         """The agent finished the wrap-up (disposition written, or none needed)."""

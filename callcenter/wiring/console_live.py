@@ -42,7 +42,17 @@ from callcenter.screenpop.composer import CallContext, ScreenPopComposer
 
 log = logging.getLogger(__name__)
 
-CONSOLE_EVENTS = (
+
+@dataclass(frozen=True, slots=True)
+class CallRecorded:
+    """A finished call is stored as a contact (published after the recorder's unit of work committed)."""
+
+    call_id: str
+    contact_id: int
+    customer_id: int
+
+
+CONSOLE_EVENTS: tuple[type, ...] = (
     CallStarted,
     IvrLeft,
     AgentRinging,
@@ -53,8 +63,13 @@ CONSOLE_EVENTS = (
     CallEnded,
     AgentStateChanged,
     IvrEvent,
+    CallRecorded,
     EventsDropped,
 )
+
+
+# IVR inputs that are the IVR's findings, not keys the caller pressed.
+NOT_KEYED = frozenset({"customer", "queue", "estimated_wait_s"})
 
 
 @dataclass(slots=True)
@@ -90,6 +105,7 @@ class LiveConsole:
         self.calls: dict[str, LiveCall] = {}
         self.ivr: dict[str, LiveCall] = {}  # by Linkedid, from the IVR engine (may come before the AMI events)
         self.call_ids: dict[str, str] = {}  # Linkedid -> call id, for the IVR's events
+        self.linkedids: dict[str, str] = {}  # call id -> Linkedid of ended calls not recorded yet
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def set_users(self, users: Mapping[str, AgentUser]) -> None:
@@ -137,6 +153,9 @@ class LiveConsole:
                 await self._on_ended(event)
             case AgentStateChanged():
                 await self._on_agent_state(event)
+            case CallRecorded():
+                self.ivr.pop(self.linkedids.pop(event.call_id, ""), None)
+                await self._send(self.desks.recorded(event.call_id, event.contact_id, event.customer_id))
             case EventsDropped():
                 log.warning("live console missed %d events; consoles may lag until the next change", event.count)
 
@@ -157,8 +176,9 @@ class LiveConsole:
                 self._spawn(self.composer.prefetch(call_id, trail.caller_number))
         if event.kind == "node_entered" and event.node:
             trail.ivr_path.append(event.node)
-        elif event.kind == "input_collected" and event.node:
-            trail.ivr_inputs[event.node] = event.data.get("value")
+        elif event.kind == "input_collected" and event.node and event.data.get("kind") not in NOT_KEYED:
+            value, result = event.data.get("value"), event.data.get("result")
+            trail.ivr_inputs[event.node] = value if result == "ok" else f"{value or '-'} ({result})"
 
     def _on_started(self, event: CallStarted) -> None:
         call_id = event.key.external_id
@@ -209,7 +229,8 @@ class LiveConsole:
             if type_ == "call.ended" and data["disposition_required"]:
                 self._spawn(self._hold_for_wrap_up(user_id))
         self.calls.pop(call_id, None)
-        self.ivr.pop(event.key.linkedid, None)
+        # The IVR trail stays until the call is recorded: the recorder stores the path with the contact.
+        self.linkedids[call_id] = event.key.linkedid
         self.call_ids.pop(event.key.linkedid, None)
         self.composer.forget(call_id)
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.agents.actions import AgentActions
 from callcenter.agents.desk import DeskBook
 from callcenter.calls.agents import AgentUser
 from callcenter.calls.legs import member_key
-from callcenter.contacts.call_recorder import CallRecorder, agent_users
+from callcenter.calls.summary import CallSummary
+from callcenter.contacts.call_recorder import CallRecorder, RecordedCall, agent_users
 from callcenter.contacts.read_pool import ReadPool
 from callcenter.db import unit_of_work
 from callcenter.ivr.catalog import FlowCatalog
@@ -29,12 +31,42 @@ from callcenter.screenpop.composer import ScreenPopComposer
 from callcenter.telephony.agi import AgiServer
 from callcenter.telephony.ami import AmiClient
 from callcenter.wiring.call_ingest import INGEST_EVENTS, CallIngest
-from callcenter.wiring.console_live import CONSOLE_EVENTS, LiveConsole
+from callcenter.wiring.console_live import CONSOLE_EVENTS, CallRecorded, LiveConsole
 from callcenter.wiring.ivr_callbacks import RepositoryCallbacks
 from callcenter.wiring.ivr_customers import RepositoryCustomers
 from callcenter.wiring.ivr_over_agi import flow_handlers
 
 log = logging.getLogger(__name__)
+
+
+class PublishingRecorder(CallRecorder):
+    """The call recorder, announcing each stored call on the bus once its unit of work committed.
+
+    Asterisk reports the IVR's path only with dialplan events, which the service does not subscribe to;
+    the IVR engine's own record of the call (kept by the live console) fills it in.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        region: str,
+        publish: Callable[[object], None],
+        console: LiveConsole,
+    ) -> None:
+        super().__init__(sessions, region=region)
+        self.publish = publish
+        self.console = console
+
+    async def record(self, summaries: Sequence[CallSummary]) -> list[RecordedCall]:
+        for summary in summaries:
+            trail = self.console.ivr.get(summary.linkedid)
+            if trail is not None and not summary.ivr_path:
+                summary.ivr_path, summary.ivr_inputs = list(trail.ivr_path), dict(trail.ivr_inputs)
+        recorded = await super().record(summaries)
+        for summary, call in zip(summaries, recorded, strict=True):
+            self.publish(CallRecorded(summary.key.external_id, call.contact_id, call.customer_id))
+        return recorded
 
 
 @dataclass
@@ -99,7 +131,9 @@ async def start_telephony(
     runtime.bus.subscribe("live-console", console.handle, types=CONSOLE_EVENTS)
     runtime.hub.register_snapshot("agent", console.snapshot)
     parts = Telephony(desks=desks, actions=actions, console=console, reads=reads, clients=clients)
-    recorder = CallRecorder(runtime.sessions, region=settings.default_region)
+    recorder = PublishingRecorder(
+        runtime.sessions, region=settings.default_region, publish=runtime.bus.publish, console=console
+    )
     for server in settings.ami_servers:
         ingest = CallIngest(recorder, server=server.name, agent_users=users, publish=runtime.bus.publish)
         client = AmiClient.from_settings(

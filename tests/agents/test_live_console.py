@@ -77,6 +77,8 @@ async def test_the_rung_agent_alone_gets_the_card_then_the_call_then_wrap_up(lab
         ended = await until(alice, "call.ended")
         assert ended["data"]["disposition_required"] is True
         assert (await state_of(alice, "wrap_up"))["reason"] == "disposition required"
+        recorded = await until(alice, "call.recorded")
+        assert recorded["data"]["customer_id"] == lab.customer_id
         refused = await alice_api.post("/api/agent/ready")
         assert refused.status_code == 409
         assert "disposition" in refused.json()["detail"]
