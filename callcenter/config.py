@@ -85,6 +85,9 @@ class ConsoleSettings(BaseModel):
     )
     originate_context: str = Field("from-agents", description="Dialplan context click-to-call dials numbers in.")
     transfer_context: str = Field("transfer", description="Dialplan context of blind transfer targets.")
+    users_refresh_seconds: float = Field(
+        30.0, gt=0, description="How often the map of agent phones (member interface -> user) is reloaded."
+    )
 
 
 class Settings(BaseSettings):

@@ -7,6 +7,7 @@ FastAGI server running the IVR flows (IVR events onto the bus) when enabled, and
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
@@ -80,6 +81,7 @@ class Telephony:
     clients: dict[str, AmiClient] = field(default_factory=dict)
     ingests: dict[str, CallIngest] = field(default_factory=dict)
     agi: AgiServer | None = None
+    refresher: asyncio.Task[None] | None = None
 
     async def refresh_users(self, runtime: Runtime) -> None:
         """Reload which user answers on which member interface (after users change)."""
@@ -90,8 +92,20 @@ class Telephony:
         for ingest in self.ingests.values():
             ingest.tracker.agents.users = {member_key(k): v for k, v in users.items()}
 
+    async def keep_users_fresh(self, runtime: Runtime, every: float) -> None:
+        """Reload the agent phones now and then, so a user added or changed gets screen-pops without a restart."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.refresh_users(runtime)
+            except Exception:
+                log.exception("reloading agent users failed; keeping the previous map")
+
     async def stop(self) -> None:
         """Stop taking calls: FastAGI first, then the AMI clients, then background work and reads."""
+        if self.refresher is not None:
+            self.refresher.cancel()
+            await asyncio.gather(self.refresher, return_exceptions=True)
         if self.agi is not None:
             await self.agi.close()
         for client in self.clients.values():
@@ -144,6 +158,8 @@ async def start_telephony(
         await client.start()
     if options.serve_fastagi:
         parts.agi = await _start_fastagi(runtime, ivr_clock)
+    refresh = parts.keep_users_fresh(runtime, options.users_refresh_seconds)
+    parts.refresher = asyncio.get_running_loop().create_task(refresh, name="agent users refresh")
     return parts
 
 
