@@ -10,9 +10,10 @@ times with the Uniqueid/Linkedid epochs shifted per copy so every copy is a new 
 local TCP server sends it as fast as the socket takes it; the client decodes it, feeds the
 tracker with receive times, and records every finished call into the repository in batches
 (one unit of work per batch of ``--batch`` calls). The clock runs from connect until the last
-batch is committed. Printed: calls/s and events/s (events = AMI messages in the stream), median
-of ``--rounds`` rounds, on a fresh SQLite file and, when ``--postgres`` is given and reachable,
-on PostgreSQL; and each one without the decoder's ``only_events`` filter, as the ratio to it.
+batch is committed. First, for reference, decode + track alone from memory. Printed: calls/s
+and events/s (events = AMI messages in the stream), median of ``--rounds`` rounds, on a fresh
+SQLite file and, when ``--postgres`` is given and reachable, on PostgreSQL; and each one
+without the decoder's ``only_events`` filter, as the ratio to it.
 """
 
 from __future__ import annotations
@@ -122,6 +123,25 @@ def measure(name: str, stream: bytes, events: int, calls: int, fresh_url, args: 
     print(f"{'':10} without only_events: {calls / results[False]:8.0f} calls/s  (x{results[False] / best:.2f} time)")
 
 
+def track_only(stream: bytes, events: int, calls: int, rounds: int) -> None:
+    """Decode + tracker from memory, no socket, no database: the ceiling the repository is measured against."""
+    results = {}
+    for filtered in (True, False):
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            decoder, tracker = AmiDecoder(only_events=TRACKED_EVENTS if filtered else None), CallTracker("bench")
+            for msg in decoder.feed(stream):
+                tracker.feed(msg, 0.0)
+            times.append(time.perf_counter() - started)
+            assert len(tracker.pop_finished()) == calls
+        results[filtered] = statistics.median(times)
+    print(
+        f"{'tracker':10} {calls / results[True]:8.0f} calls/s {events / results[True]:10.0f} events/s  "
+        f"(decode + track in memory; without only_events x{results[False] / results[True]:.2f} time)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=50)
@@ -131,6 +151,7 @@ def main() -> None:
     args = parser.parse_args()
     stream, events = build_stream(args.copies)
     calls = CALLS_PER_COPY * args.copies
+    track_only(stream, events, calls, args.rounds)
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template.db"
         migrate.upgrade(f"sqlite+aiosqlite:///{template}")

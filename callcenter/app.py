@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -18,6 +20,8 @@ from callcenter.bus import EventBus
 from callcenter.config import Settings
 from callcenter.contacts import contact_routes, customer_routes, work_routes
 from callcenter.db import create_engine, create_sessionmaker
+from callcenter.flowstore import routes as flowstore_routes
+from callcenter.flowstore.live import build_catalog, follow_publications
 from callcenter.realtime import create_hub
 from callcenter.realtime import routes as realtime_routes
 from callcenter.runtime import Runtime
@@ -45,20 +49,26 @@ def create_app(settings: Settings | None = None, *, ivr_clock: Callable[[], date
             bus=EventBus(),
             hub=create_hub(settings),
         )
-        parts = app.state.runtime
-        await parts.hub.start()
-        telephony = await start_telephony(parts, **({"ivr_clock": ivr_clock} if ivr_clock else {}))
+        runtime = app.state.runtime
+        app.state.ivr_catalog = await build_catalog(settings.ivr, runtime.sessions)
+        following = asyncio.create_task(follow_publications(runtime.sessions, app.state.ivr_catalog))
+        await runtime.hub.start()
+        options = {"ivr_clock": ivr_clock} if ivr_clock else {}
+        telephony = await start_telephony(runtime, app.state.ivr_catalog, **options)
         app.state.telephony = telephony
         if telephony is not None:
             app.state.desk_services = agent_routes.DeskServices(telephony.desks, telephony.actions)
-        await parts.bus.start()
+        await runtime.bus.start()
         try:
             yield
         finally:
             if telephony is not None:
                 await telephony.stop()
-            await parts.bus.stop()
-            await parts.hub.stop()
+            await runtime.bus.stop()
+            await runtime.hub.stop()
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await following
             await engine.dispose()
 
     app = FastAPI(
@@ -68,6 +78,7 @@ def create_app(settings: Settings | None = None, *, ivr_clock: Callable[[], date
         description="Customer contact repository, IVR and screen-pop service for Asterisk call centres.",
     )
     install_error_handlers(app)
+    realtime_routes.mask_tokens_in_server_logs()
     for router in (
         health.router,
         user_routes.auth_router,
@@ -76,6 +87,7 @@ def create_app(settings: Settings | None = None, *, ivr_clock: Callable[[], date
         contact_routes.router,
         work_routes.cases_router,
         work_routes.callbacks_router,
+        flowstore_routes.router,
         web_routes.router,
         realtime_routes.router,
         agent_routes.router,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from callcenter.commands import ami, db, demo, flows, pbxsim, users
+from callcenter.commands import ami, asterisk, db, demo, flows, pbxsim, users
 from callcenter.config import Settings
 from callcenter.logs import configure_logging
 
@@ -14,6 +14,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(ami.app, name="ami")
 app.add_typer(flows.app, name="flows")
+app.add_typer(asterisk.app, name="asterisk")
 app.command("pbxsim")(pbxsim.pbxsim)
 app.command("demo")(demo.demo)
 

@@ -59,6 +59,7 @@ class RealtimeSettings(BaseModel):
     """The websocket hub: replay, heartbeats, slow clients, allowed browser origins."""
 
     replay_buffer: int = Field(1000, ge=1, description="Messages kept per stream for clients resuming with a seq.")
+    replay_max_age: int = Field(600, ge=1, description="Seconds a message stays replayable; older: a snapshot.")
     send_queue_limit: int = Field(512, ge=1, description="Queued messages that make a client too slow (closed).")
     heartbeat_interval: float = Field(20.0, gt=0, description="Seconds between the server's ping messages.")
     heartbeat_timeout: float = Field(45.0, gt=0, description="A client silent this long (no pong) is disconnected.")

@@ -162,3 +162,12 @@ async def team(client: httpx.AsyncClient, password_hash: str) -> Team:
             token = issue_token(user, secret=runtime.secret, ttl_seconds=600)
             signed.append(SignedIn(user, {"Authorization": f"Bearer {token}"}))
     return Team(*signed)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last.
+
+    Playwright's sync API keeps an event loop running in the main thread from its first use
+    until the session ends; an asyncio test scheduled after it could not start its own loop.
+    """
+    items.sort(key=lambda item: "page" in getattr(item, "fixturenames", ()))

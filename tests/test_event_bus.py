@@ -104,3 +104,27 @@ async def test_a_slow_subscriber_never_blocks_the_publisher_and_learns_what_it_m
     # Events 1-10 fit, 11-100 were dropped and counted at the gap, 101 came after the queue drained.
     assert slow == [*(Ringing(n) for n in range(11)), EventsDropped(90), Ringing(101)]
     assert "subscriber slow is 10 events behind" in caplog.text
+
+
+async def test_events_published_before_start_wait_and_an_unsubscribed_handler_hears_nothing_more() -> None:
+    bus = EventBus()
+    kept: list[object] = []
+    gone: list[object] = []
+
+    async def keep(event: object) -> None:
+        kept.append(event)
+
+    async def leave(event: object) -> None:
+        gone.append(event)
+
+    keeper = bus.subscribe("keep", keep)
+    leaver = bus.subscribe("leave", leave)
+    bus.publish(Ringing(1))
+    assert keeper.backlog == 1 and kept == []  # queued until the bus starts
+    await bus.start()
+    await asyncio.sleep(0)
+    bus.unsubscribe(leaver)
+    bus.publish(Ringing(2))
+    await bus.stop()
+    assert kept == [Ringing(1), Ringing(2)]
+    assert gone == [Ringing(1)]

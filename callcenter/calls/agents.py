@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callcenter.calls.events import AgentAdded, AgentEvent, AgentRemoved, AgentState, AgentStateChanged
-from callcenter.calls.legs import AmiEventLike, as_float, as_int, member_key, to_datetime
+from callcenter.calls.legs import AmiEventLike, as_int, as_seconds, member_key, to_datetime
 
 # ast_device_state values that mean the agent's phone cannot be reached.
 UNREACHABLE_DEVICE_STATES = frozenset({4, 5})
@@ -85,6 +85,13 @@ class AgentBook:
     def wrapping(self) -> bool:
         """True while some agent is in wrap-up (the tracker then checks the clock on every event)."""
         return bool(self._wrapping)
+
+    def interface_of_device(self, device: str) -> str | None:
+        """The member interface (or mapped user's interface) a phone device belongs to, if any."""
+        for interface in self.agents:
+            if member_key(interface) == device:
+                return interface
+        return device if device in self.users else None
 
     def user(self, interface: str) -> AgentUser | None:
         """The user mapped to a member interface, if any."""
@@ -158,7 +165,7 @@ class AgentBook:
         if paused is not None:
             membership.paused = paused == "1"
             membership.reason = (msg.get("PausedReason") or None) if membership.paused else None
-        membership.wrapup = as_float(msg.get("Wrapuptime"))
+        membership.wrapup = as_seconds(msg.get("Wrapuptime"))
         status = msg.get("Status")
         if status is not None:
             agent.device_state = as_int(status, 1)

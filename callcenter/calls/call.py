@@ -38,6 +38,8 @@ class CallState:
     ivr_path: list[str] = field(default_factory=list)
     ivr_inputs: dict[str, str] = field(default_factory=dict)
     ivr_seen: bool = False
+    # The PBX answered the caller (IVR, announcement): known without dialplan-class events.
+    pbx_answered: bool = False
     in_ivr: bool = False
     queue: str | None = None
     queued_at: float | None = None
@@ -63,6 +65,10 @@ class CallState:
     complete_reason: str | None = None
     reconstructed: bool = False
     timeline: list[CallEvent] = field(default_factory=list)
+    # An agent's own phone placed the call: outbound to ``dialed``, or internal to another agent.
+    origin_interface: str | None = None
+    dialed: str | None = None
+    dialed_agent: bool = False
 
     def is_caller_leg(self, channel: str) -> bool:
         """True for either half of the caller's leg."""
@@ -89,6 +95,13 @@ class CallState:
         if far and event == "HangupRequest":
             return
         party_side = far or event != "SoftHangupRequest"
+        if self.origin_interface is not None:
+            # Placed by an agent: the originating leg is the agent, any other leg the called party.
+            if self.is_caller_leg(channel):
+                self.first_hangup = HangupBy.AGENT if party_side else HangupBy.SYSTEM
+            else:
+                self.first_hangup = HangupBy.CALLER
+            return
         if self.is_agent_leg(channel):
             if self.transferred_last:
                 return  # the agent who transferred the caller away leaving does not end the call
@@ -110,13 +123,15 @@ class CallState:
         """
         if self.transferred_last:
             return Outcome.TRANSFERRED
+        if self.origin_interface is not None and self.queue is None:
+            return Outcome.HANDLED if self.answered is not None else Outcome.FAILED
         if self.queue is not None:
             if self.queue_result == "connected":
                 return Outcome.TRANSFERRED if self.transferred_to is not None else Outcome.HANDLED
             if self.queue_result == "abandoned" or self.in_queue:
                 return Outcome.ABANDONED
             return Outcome.TIMEOUT
-        if self.ivr_seen:
+        if self.ivr_seen or self.pbx_answered:
             return Outcome.IVR_ONLY
         return Outcome.FAILED
 
@@ -153,6 +168,8 @@ class CallState:
             ring_attempts=self.ring_attempts,
             hangup_by=self.hangup_by(),
             hangup_cause=self.hangup_cause,
+            direction="inbound" if self.origin_interface is None else "internal" if self.dialed_agent else "outbound",
+            dialed_number=self.dialed,
             ivr_flow=self.ivr_flow,
             ivr_path=list(self.ivr_path),
             ivr_inputs=dict(self.ivr_inputs),

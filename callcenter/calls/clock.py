@@ -24,7 +24,7 @@ def _uniqueid_epoch(uniqueid: str | None) -> float | None:
     if not uniqueid:
         return None
     head = uniqueid.split(".", 1)[0]
-    return float(head) if head.isdigit() else None
+    return float(head) if head.isdigit() and len(head) <= 11 else None
 
 
 def _event_tv(value: str | None) -> float | None:

@@ -7,6 +7,8 @@ one in Queue*/Agent* events), ``;2`` is the far end that plays the party.
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -28,6 +30,15 @@ def leg_of(channel: str) -> str:
     if channel.startswith("Local/") and channel[-2:] in (";1", ";2"):
         return channel[:-2]
     return channel
+
+
+def device_of(channel: str) -> str:
+    """The device a channel runs on: ``Local/agent1001@agents-0000000a;1`` -> ``Local/agent1001@agents``.
+
+    Asterisk names a channel ``<technology>/<resource>-<8 hex digits>``; without the suffix it is the
+    device, which is how a queue member or a user's phone is written.
+    """
+    return _CHANNEL_SUFFIX.sub("", leg_of(channel))
 
 
 def is_far_half(channel: str) -> bool:
@@ -55,16 +66,31 @@ def to_datetime(epoch: float) -> datetime:
 
 
 def as_int(value: str | None, default: int = 0) -> int:
-    """An integer header, or ``default`` when absent or malformed."""
+    """An integer header, or ``default`` when absent, malformed or beyond any epoch."""
     try:
-        return int(value) if value is not None else default
+        number = int(value) if value is not None else default
     except ValueError:
         return default
+    return number if abs(number) <= MAX_EPOCH else default
 
 
-def as_float(value: str | None, default: float = 0.0) -> float:
-    """A numeric header, or ``default`` when absent or malformed."""
+_CHANNEL_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
+# No epoch or duration Asterisk writes comes near these; larger values are damage, not data.
+MAX_EPOCH = 1e11
+MAX_DURATION = 1e7
+
+
+def as_float(value: str | None, default: float = 0.0, *, limit: float = MAX_EPOCH) -> float:
+    """A numeric header, or ``default`` when absent, malformed, not finite or beyond ``limit``."""
+    if value is None:
+        return default
     try:
-        return float(value) if value is not None else default
+        number = float(value)
     except ValueError:
         return default
+    return number if math.isfinite(number) and abs(number) <= limit else default
+
+
+def as_seconds(value: str | None) -> float:
+    """A duration header (HoldTime, TalkTime ...) in its own unit; 0 when absent or damaged."""
+    return max(0.0, as_float(value, 0.0, limit=MAX_DURATION))

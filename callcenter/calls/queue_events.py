@@ -24,7 +24,7 @@ from callcenter.calls.events import (
     TrackerEvent,
     TransferKind,
 )
-from callcenter.calls.legs import AmiEventLike, as_float, as_int, known, to_datetime
+from callcenter.calls.legs import AmiEventLike, as_int, as_seconds, known, to_datetime
 
 
 class QueueHandlers:
@@ -71,7 +71,7 @@ class QueueHandlers:
         call = self._call_for(msg)
         if call is None:
             return
-        wait = as_float(msg.get("HoldTime"))
+        wait = as_seconds(msg.get("HoldTime"))
         if call.queued_at is not None and call.queued_at + wait > now:
             now = self.now = call.queued_at + wait
         call.in_queue, call.queue_result = False, "abandoned"
@@ -112,6 +112,14 @@ class QueueHandlers:
     def _dial_end(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
         # DialEnd can repeat for one attempt; only the first non-answer ends the ringing.
         if msg.get("DialStatus") == "ANSWER":
+            caller = msg.get("Channel")
+            call = self._channels.get(caller) if caller else None
+            if call is not None and call.origin_interface is not None and caller == call.caller_channel:
+                if call.answered is None:
+                    call.answered = now
+                    out.extend(
+                        self.agents.connected(call.origin_interface, None, caller or "", "", call.key.linkedid, now)
+                    )
             return
         channel = msg.get("DestChannel")
         call = self._channels.get(channel) if channel else None
@@ -134,7 +142,7 @@ class QueueHandlers:
                 queue=msg.get("Queue") or call.queue or "",
                 agent_interface=interface,
                 agent_name=self.agents.display_name(interface, msg.get("MemberName")),
-                ring_seconds=as_float(msg.get("RingTime")) / 1000.0,
+                ring_seconds=as_seconds(msg.get("RingTime")) / 1000.0,
             ),
             out,
         )
@@ -144,7 +152,7 @@ class QueueHandlers:
         interface, channel = msg.get("Interface"), msg.get("DestChannel")
         if call is None or not interface:
             return
-        wait = as_float(msg.get("HoldTime"))
+        wait = as_seconds(msg.get("HoldTime"))
         if call.queued_at is not None and call.queued_at + wait > now:
             now = self.now = call.queued_at + wait
         queue = msg.get("Queue") or call.queue or ""
@@ -168,7 +176,7 @@ class QueueHandlers:
                 agent_interface=interface,
                 agent_name=call.agent_name,
                 wait_seconds=wait,
-                ring_seconds=as_float(msg.get("RingTime")),
+                ring_seconds=as_seconds(msg.get("RingTime")),
             ),
             out,
         )
@@ -197,8 +205,8 @@ class QueueHandlers:
             call.queue_result, call.in_queue = "connected", False
         call.queue = call.queue or msg.get("Queue")
         if call.wait_seconds is None:
-            call.wait_seconds = as_float(msg.get("HoldTime"))
-        talk = as_float(msg.get("TalkTime"))
+            call.wait_seconds = as_seconds(msg.get("HoldTime"))
+        talk = as_seconds(msg.get("TalkTime"))
         if call.answered is not None and call.answered + talk > now:
             now = self.now = call.answered + talk
         call.talk_seconds = talk

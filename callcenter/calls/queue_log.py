@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from callcenter.calls.legs import MAX_DURATION, MAX_EPOCH
+
 MEMBER_CALL_IDS = frozenset({"NONE", "MANAGER"})
 
 
@@ -40,9 +42,10 @@ class QueueLogRecord:
             return default
 
     def number(self, index: int) -> int:
-        """Data field ``index`` as a whole number (0 when absent or not a number)."""
+        """Data field ``index`` as a whole number of seconds or ms (0 when absent, not a number or absurd)."""
         value = self.field(index)
-        return int(value) if value.lstrip("-").isdigit() else 0
+        number = int(value) if value.isdigit() and len(value) <= 12 else 0
+        return number if number <= MAX_DURATION * 1000 else 0
 
 
 def parse_line(line: str) -> QueueLogRecord:
@@ -51,7 +54,7 @@ def parse_line(line: str) -> QueueLogRecord:
     if len(parts) < 5:
         raise QueueLogError(f"expected at least 5 `|`-separated fields, got {len(parts)}")
     time, callid, queue, agent, event, *data = parts
-    if not time.isdigit():
+    if not time.isdigit() or int(time) > MAX_EPOCH:
         raise QueueLogError(f"time {time!r} is not epoch seconds")
     if not event:
         raise QueueLogError("empty event name")

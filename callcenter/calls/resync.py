@@ -15,19 +15,16 @@ and hands the items here:
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from callcenter.calls.call import CallState
 from callcenter.calls.events import CallQueued, CallStarted, TrackerEvent
-from callcenter.calls.legs import AmiEventLike, as_int, known, leg_of, member_key, to_datetime
+from callcenter.calls.legs import AmiEventLike, as_int, device_of, known, member_key, to_datetime
 from callcenter.calls.summary import CallSummary
 from callcenter.calls.tracker import CallTracker
 
-# Asterisk names a channel <technology>/<resource>-<8 hex digits>; without the suffix it is the device.
-_CHANNEL_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
 _AGENT_APPS = frozenset({"AppQueue"})
 # The list items a resync reads (an AMI decoder filtering events must let these through).
 RESYNC_EVENTS = frozenset(
@@ -41,11 +38,6 @@ class ResyncResult:
     ended_while_blind: list[CallSummary] = field(default_factory=list)
     continued: list[str] = field(default_factory=list)
     adopted: list[str] = field(default_factory=list)
-
-
-def device_of(channel: str) -> str:
-    """The device a channel runs on: ``Local/agent1001@agents-0000000a;1`` -> ``Local/agent1001@agents``."""
-    return _CHANNEL_SUFFIX.sub("", leg_of(channel))
 
 
 def duration_seconds(value: str | None) -> int:

@@ -42,6 +42,8 @@ class CallSummary:
     ring_attempts: int
     hangup_by: HangupBy
     hangup_cause: str | None
+    direction: str = "inbound"  # "outbound" when an agent's phone placed it, "internal" agent to agent
+    dialed_number: str | None = None
     ivr_flow: str | None = None
     ivr_path: list[str] = field(default_factory=list)
     ivr_inputs: dict[str, str] = field(default_factory=dict)
@@ -65,6 +67,8 @@ class CallSummary:
             "agent_interface": self.agent_interface,
             "agent_name": self.agent_name,
             "outcome": self.outcome.value,
+            "direction": self.direction,
+            "dialed_number": self.dialed_number,
             "started_at": self.started_at.isoformat(),
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
             "ended_at": self.ended_at.isoformat(),

@@ -30,7 +30,7 @@ from callcenter.calls.events import (
     TrackerEvent,
     TransferKind,
 )
-from callcenter.calls.legs import AmiEventLike, as_float, is_far_half, known, to_datetime
+from callcenter.calls.legs import AmiEventLike, as_float, device_of, is_far_half, known, to_datetime
 from callcenter.calls.queue_events import QueueHandlers
 from callcenter.calls.summary import CallSummary
 
@@ -49,9 +49,11 @@ MEMBER_EVENTS = frozenset(
 _HANDLERS: dict[str, str] = {
     "Newchannel": "_newchannel",
     "NewCallerid": "_newcallerid",
+    "DialBegin": "_dial_begin",
     "HangupRequest": "_hangup_signal",
     "SoftHangupRequest": "_hangup_signal",
     "Hangup": "_hangup",
+    "Newstate": "_newstate",
     "Newexten": "_newexten",
     "AGIExecStart": "_agi_exec",
     "VarSet": "_varset",
@@ -74,10 +76,19 @@ _HANDLERS: dict[str, str] = {
 }
 # The events the tracker reads: give them to the decoder's ``only_events`` to skip the rest unparsed.
 TRACKED_EVENTS = frozenset(_HANDLERS)
+CHANNEL_STATE_UP = "6"
 # Calls already finished are remembered a while so late events about them do not resurrect them.
 RECENT_CALLS = 4096
 
 Handler = Callable[[AmiEventLike, float, list[TrackerEvent]], None]
+
+
+def dialed_number(dial_string: str | None) -> str | None:
+    """The number in a Dial() string: ``+15551234@trunk``, ``trunk/sip:+15551234@host`` -> ``+15551234``."""
+    if not dial_string:
+        return None
+    target = dial_string.split("&", 1)[0].rsplit("/", 1)[-1].split("@", 1)[0]
+    return target.removeprefix("sip:").removeprefix("tel:") or None
 
 
 def agi_flow(app_data: str | None) -> str | None:
@@ -101,13 +112,11 @@ class CallTracker(QueueHandlers):
         *,
         agent_users: Mapping[str, AgentUser] | None = None,
         wrapup_seconds: Mapping[str, float] | None = None,
-        on_finished: Callable[[CallSummary], None] | None = None,
     ) -> None:
         self.server = server
         self.boot = boot
         self.agents = AgentBook(server, agent_users, wrapup_seconds)
         self.calls: dict[str, CallState] = {}
-        self.on_finished = on_finished
         self.now = 0.0
         self._channels: dict[str, CallState] = {}
         self._finished: list[CallSummary] = []
@@ -176,9 +185,40 @@ class CallTracker(QueueHandlers):
             self._channels.pop(channel, None)
         self._remember(call.key.linkedid)
         self._finished.append(summary)
-        if self.on_finished is not None:
-            self.on_finished(summary)
         return summary
+
+    def ivr_update(
+        self,
+        channel: str,
+        at: float,
+        *,
+        flow: str | None = None,
+        path: list[str] | None = None,
+        inputs: dict[str, str] | None = None,
+        finished: bool = False,
+    ) -> list[TrackerEvent]:
+        """What the IVR engine reports about the caller on ``channel`` (its own FastAGI session).
+
+        The AMI user need not receive dialplan-class events (VarSet, Newexten) for the IVR part
+        of a call to be known: the engine says where the caller is and what they keyed.
+        """
+        call = self._channels.get(channel)
+        out: list[TrackerEvent] = []
+        if call is None:
+            return out
+        self.now = max(self.now, at)
+        if not call.in_ivr and not finished:
+            self._enter_ivr(call, flow, self.now, out)
+        if flow:
+            call.ivr_flow = flow
+        if path is not None:
+            call.ivr_path = list(path)
+        if inputs:
+            call.ivr_inputs.update(inputs)
+        call.ivr_seen = True
+        if finished and call.in_ivr:
+            self._leave_ivr(call, self.now, out)
+        return out
 
     def live_channels(self) -> frozenset[str]:
         """Every channel the tracker holds as up."""
@@ -265,6 +305,13 @@ class CallTracker(QueueHandlers):
         if msg.get("Uniqueid") == linkedid and call.caller_channel is None:
             call.caller_channel = channel
             self._update_caller_id(call, msg)
+            origin = self.agents.interface_of_device(device_of(channel))
+            if origin is not None:
+                agent = self.agents.agents.get(origin)
+                user = self.agents.user(origin)
+                call.origin_interface = call.agent_interface = origin
+                call.agent_name = self.agents.display_name(origin, agent.name if agent else None)
+                call.agent_user_id = user.user_id if user else None
             self.emit(
                 call,
                 CallStarted(
@@ -282,6 +329,15 @@ class CallTracker(QueueHandlers):
         call = self._channels.get(channel) if channel else None
         if call is not None and call.is_caller_leg(channel or ""):
             self._update_caller_id(call, msg)
+
+    def _dial_begin(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
+        channel = msg.get("Channel")
+        call = self._channels.get(channel) if channel else None
+        if call is None or call.origin_interface is None or channel != call.caller_channel or call.dialed:
+            return
+        dest = msg.get("DestChannel")
+        call.dialed_agent = dest is not None and self.agents.interface_of_device(device_of(dest)) is not None
+        call.dialed = dialed_number(msg.get("DialString")) or known(msg.get("DestExten"))
 
     def _hangup_signal(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
         channel = msg.get("Channel")
@@ -305,6 +361,12 @@ class CallTracker(QueueHandlers):
             out.extend(self.agents.completed(call.agent_interface, call.key.linkedid, call.queue, now))
         if not call.live:
             self.close_call(call, now, out, reconstructed=False)
+
+    def _newstate(self, msg: AmiEventLike, now: float, out: list[TrackerEvent]) -> None:
+        channel = msg.get("Channel")
+        call = self._channels.get(channel) if channel else None
+        if call is not None and channel == call.caller_channel and msg.get("ChannelState") == CHANNEL_STATE_UP:
+            call.pbx_answered = True
 
     # -- dialplan: IVR and redirects ------------------------------------------------------
 

@@ -36,14 +36,15 @@ class CaptureError(Exception):
 @dataclass
 class ReplayedCall:
     summary: CallSummary
-    recorded: RecordedCall
+    recorded: RecordedCall | None  # None: no customer contact (a call between two agents)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self, *, timeline: bool = False) -> dict[str, object]:
+        recorded = self.recorded
         return {
-            **self.summary.to_json(),
-            "contact_id": self.recorded.contact_id,
-            "customer_id": self.recorded.customer_id,
-            "created": self.recorded.created,
+            **self.summary.to_json(timeline=timeline),
+            "contact_id": recorded.contact_id if recorded else None,
+            "customer_id": recorded.customer_id if recorded else None,
+            "created": recorded.created if recorded else False,
         }
 
 
@@ -85,7 +86,8 @@ async def replay_into(
         recorded = await CallRecorder(sessions, region=region).record(summaries)
     finally:
         await engine.dispose()
-    return [ReplayedCall(s, r) for s, r in zip(summaries, recorded, strict=True)]
+    by_call = {r.linkedid: r for r in recorded}
+    return [ReplayedCall(s, by_call.get(s.linkedid)) for s in summaries]
 
 
 def _seconds(value: float | None) -> str:
@@ -121,6 +123,7 @@ def replay(
     ),
     server: str = typer.Option("asterisk", help="Name of the Asterisk the capture came from (part of each key)."),
     wrapup: list[str] = typer.Option([], "--wrapup", help="Wrap-up seconds of a queue, QUEUE=SECONDS; repeatable."),
+    timeline: bool = typer.Option(False, "--timeline", help="With --json: include each call's event timeline."),
 ) -> None:
     """Run a raw AMI capture through the codec, the call tracker and the recorder; print the calls."""
     try:
@@ -154,7 +157,7 @@ def replay(
             raise typer.Exit(1) from None
     if as_json:
         for call in calls:
-            typer.echo(json.dumps(call.to_json(), ensure_ascii=False))
+            typer.echo(json.dumps(call.to_json(timeline=timeline), ensure_ascii=False))
     else:
         console = Console()
         if not console.is_terminal:

@@ -34,20 +34,25 @@ class RecordedCall:
 
 
 def contact_from_summary(summary: CallSummary, *, region: str) -> ContactCreate:
-    """The repository's shape of a finished call; an unusable caller id leaves the customer unknown."""
+    """The repository's shape of a finished call; an unusable caller id leaves the customer unknown.
+
+    The customer is the caller of an inbound call and the number dialed on an outbound one.
+    """
+    outbound = summary.direction == "outbound"
+    raw = summary.dialed_number if outbound else summary.caller_number
     number = None
-    if summary.caller_number:
+    if raw:
         try:
-            number = normalize_phone(summary.caller_number, region)
+            number = normalize_phone(raw, region)
         except InvalidInput:
             number = None
     return ContactCreate(
         channel=Channel.VOICE,
-        direction=Direction.INBOUND,
+        direction=Direction.OUTBOUND if outbound else Direction.INBOUND,
         source=SOURCE,
         external_id=summary.key.external_id,
         identity=IdentityIn(kind=IdentityKind.PHONE, value=number) if number else None,
-        customer_name=summary.caller_name or (None if number else "Unknown caller"),
+        customer_name=(None if outbound else summary.caller_name) or (None if number else "Unknown caller"),
         address=number,
         started_at=summary.started_at,
         answered_at=summary.answered_at,
@@ -77,7 +82,11 @@ class CallRecorder:
         self.region = region
 
     async def record(self, summaries: Sequence[CallSummary]) -> list[RecordedCall]:
-        """Store each call as a contact unless its key is stored already."""
+        """Store each call as a contact unless its key is stored already.
+
+        Calls between two agents are no customer contact and are left out.
+        """
+        summaries = [s for s in summaries if s.direction != "internal"]
         if not summaries:
             return []
         out: list[RecordedCall] = []

@@ -48,8 +48,12 @@ def _parse(version: FlowVersion) -> Flow:
     return loaded.flow
 
 
+def _version_label(version: FlowVersion) -> str:
+    return f"{version.flow_name}@{version.number}"
+
+
 def _compile(version: FlowVersion) -> CompiledFlow:
-    return compile_flow(_parse(version), f"{version.flow_name}@{version.number}")
+    return compile_flow(_parse(version), _version_label(version))
 
 
 async def known_flow_names(session: AsyncSession, shipped: frozenset[str]) -> frozenset[str]:
@@ -158,8 +162,7 @@ async def load_live(session: AsyncSession, catalog: FlowCatalog) -> int:
     count = 0
     for _, version in await repository.live_versions(session):
         current = catalog.get(version.flow_name)
-        compiled = _compile(version)
-        if current is None or current.version != compiled.version:
-            catalog.publish(compiled)
+        if current is None or current.version != _version_label(version):
+            catalog.publish(_compile(version))
             count += 1
     return count

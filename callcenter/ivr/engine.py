@@ -14,6 +14,7 @@ carries on from there.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -81,10 +82,15 @@ class IvrEngine:
                 await session.emit("node_entered", session.label(node_id))
                 step = await run_node(session, node_id)
             else:
-                step = Outcome("error", {"reason": "too many steps", "node": node_id})
+                step = Outcome("error", {"reason": "too many steps", "node": session.label(node_id or "")})
             outcome = step
         except CallerHungUp:
             outcome = Outcome("caller_hangup", {"node": session.label(node_id) if node_id else None})
+        except asyncio.CancelledError:
+            # The service is stopping: still tell the call tracker where the caller was, then stop.
+            at = {"reason": "cancelled", "node": session.label(node_id) if node_id else None}
+            await session.emit("ivr_ended", None, outcome={"action": "error", **at}, path=list(session.path))
+            raise
         except Exception as error:
             log.exception("IVR flow %s failed at node %s", flow_name, node_id)
             outcome = Outcome(

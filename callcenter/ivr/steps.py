@@ -71,27 +71,35 @@ async def _give_up(session: Session, target: str | None, reason: str) -> Step:
     return Outcome("hangup", {"reason": reason})
 
 
+async def _missed(
+    session: Session, node_id: str, node: MenuNode | CollectNode, entry: str | None, last: bool
+) -> Step | None:
+    """Record a wrong or missing entry; after the last attempt the fallback, before it the retry prompt and None."""
+    kind = "menu" if isinstance(node, MenuNode) else "digits"
+    if entry:
+        await session.record_input(node_id, kind, entry, "invalid")
+        target, reason, prompt = node.invalid, "invalid", node.invalid_prompt
+    else:
+        await session.record_input(node_id, kind, None, "no_input")
+        target, reason, prompt = node.no_input, "no_input", node.no_input_prompt
+    if last:
+        return await _give_up(session, target, reason)
+    if prompt:
+        await session.port.play(prompt)
+    return None
+
+
 async def _menu(session: Session, node_id: str, node: MenuNode) -> Step:
     for attempt in range(node.retries + 1):
         key = await session.play_all(node.prompt, DIGITS)
         if key is None:
             key = await session.port.wait_digit(node.timeout_s)
-        last = attempt == node.retries
         if key and key in node.options:
             await session.record_input(node_id, "menu", key, "ok")
             return node.options[key]
-        if key:
-            await session.record_input(node_id, "menu", key, "invalid")
-            if last:
-                return await _give_up(session, node.invalid, "invalid")
-            if node.invalid_prompt:
-                await session.port.play(node.invalid_prompt)
-        else:
-            await session.record_input(node_id, "menu", None, "no_input")
-            if last:
-                return await _give_up(session, node.no_input, "no_input")
-            if node.no_input_prompt:
-                await session.port.play(node.no_input_prompt)
+        step = await _missed(session, node_id, node, key, attempt == node.retries)
+        if step is not None:
+            return step
     raise AssertionError("unreachable: the last attempt always returns")
 
 
@@ -123,24 +131,14 @@ async def _read_digits(session: Session, node: CollectNode) -> str | None:
 async def _collect(session: Session, node_id: str, node: CollectNode) -> Step:
     for attempt in range(node.retries + 1):
         digits = await _read_digits(session, node)
-        last = attempt == node.retries
         shown = None if digits is None else (_mask(digits) if node.luhn else digits)
         if digits and _collect_valid(node, digits):
             session.variables[node.store] = digits
             await session.record_input(node_id, "digits", shown, "ok")
             return node.next
-        if digits:
-            await session.record_input(node_id, "digits", shown, "invalid")
-            if last:
-                return await _give_up(session, node.invalid, "invalid")
-            if node.invalid_prompt:
-                await session.port.play(node.invalid_prompt)
-        else:
-            await session.record_input(node_id, "digits", None, "no_input")
-            if last:
-                return await _give_up(session, node.no_input, "no_input")
-            if node.no_input_prompt:
-                await session.port.play(node.no_input_prompt)
+        step = await _missed(session, node_id, node, shown, attempt == node.retries)
+        if step is not None:
+            return step
     raise AssertionError("unreachable: the last attempt always returns")
 
 

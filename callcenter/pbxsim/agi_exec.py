@@ -25,12 +25,25 @@ PROMPT_SECONDS = {"vm-options": 16.38, "vm-goodbye": 0.88, "agent-pass": 3.3}
 DEFAULT_PROMPT = 2.0
 
 
+class PromptAnswers:
+    """A caller who answers what is asked: the menu choice at a menu, the account (then #) when asked for digits.
+
+    The lab's customer dialplan instead keys its digits at fixed moments; this caller suits any IVR flow.
+    """
+
+    def __init__(self, choice: str, account: str, *, reaction: float = 1.5) -> None:
+        self.choice = choice
+        self.account = account
+        self.reaction = reaction
+
+
 class CallerLine:
     """What the PBX side hears from the simulated caller: DTMF digits and the moment they hang up."""
 
-    def __init__(self) -> None:
+    def __init__(self, answers: PromptAnswers | None = None) -> None:
         self.digits: asyncio.Queue[str] = asyncio.Queue()
         self.gone = asyncio.Event()
+        self.answers = answers
 
     async def next_digit(self, clock: Clock, within: float) -> str | None:
         """The next digit, `None` after `within` simulated seconds, or `""` when the caller hung up."""
@@ -62,6 +75,7 @@ class AgiChannel:
         self.clock = clock
         self.line = line
         self.hung_up_by_script = False
+        self._typing: asyncio.Task[None] | None = None
 
     @property
     def dead(self) -> bool:
@@ -133,7 +147,30 @@ class AgiChannel:
             return self.channel.cid_name or None
         return self.channel.variables.get(name)
 
+    def close(self) -> None:
+        """The AGI session is over: a caller still about to key digits stops."""
+        if self._typing is not None:
+            self._typing.cancel()
+
+    def _answer(self, digits: str, after: float) -> None:
+        """The prompt-answering caller keys `digits` once `after` seconds have passed."""
+        if self._typing is not None and not self._typing.done():
+            self._typing.cancel()
+        self._typing = asyncio.create_task(self._type(digits, after))
+
+    async def _type(self, digits: str, after: float) -> None:
+        await self.clock.sleep(after)
+        for digit in digits:
+            if self.line.gone.is_set():
+                return
+            self.events.dtmf(self.channel, digit)
+            self.line.digits.put_nowait(digit)
+            await self.clock.sleep(0.35)
+
     async def _stream(self, name: str, escape: str) -> str:
+        answers = self.line.answers
+        if answers is not None and answers.choice and answers.choice in escape:
+            self._answer(answers.choice, answers.reaction)
         length = PROMPT_SECONDS.get(name, DEFAULT_PROMPT)
         started = self.clock.now()
         while True:
@@ -151,6 +188,10 @@ class AgiChannel:
                 return f"200 result={ord(digit)} endpos={endpos}"
 
     async def _get_data(self, prompt: str, digit_wait: float, max_digits: int) -> str:
+        answers = self.line.answers
+        if answers is not None and answers.account:
+            typed = answers.account[:max_digits]
+            self._answer(typed if len(typed) == max_digits else typed + "#", answers.reaction)
         collected = ""
         deadline = self.clock.now() + PROMPT_SECONDS.get(prompt, DEFAULT_PROMPT) + digit_wait
         while len(collected) < max_digits:
@@ -167,6 +208,9 @@ class AgiChannel:
         return f"200 result={collected}"
 
     async def _wait_digit(self, within: float) -> str:
+        answers = self.line.answers
+        if answers is not None and answers.choice:
+            self._answer(answers.choice, min(answers.reaction, within / 2))
         digit = await self.line.next_digit(self.clock, within)
         if digit == "":
             return "200 result=-1"

@@ -8,16 +8,21 @@ action had none. List actions answer `EventList: start`, then items, then `...Co
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from callcenter.pbxsim.config import AmiUser
 from callcenter.pbxsim.pbx import ActionError, parse_callerid
 from callcenter.pbxsim.truth import CallSpec
 from callcenter.telephony.ami.codec import AmiMessage, encode_message
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.ami_server import AmiServer, AmiSession
+    from callcenter.pbxsim.pbx import Pbx
 
 Headers = list[tuple[str, str]]
 
@@ -47,7 +52,7 @@ class ActionContext:
     session: AmiSession
 
     @property
-    def pbx(self):
+    def pbx(self) -> Pbx:
         """The simulated Asterisk."""
         return self.server.pbx
 
@@ -90,17 +95,35 @@ def _truthy(value: str | None) -> bool:
 # ---------------------------------------------------------------------- session actions
 
 
+async def challenge(ctx: ActionContext, message: AmiMessage) -> None:
+    """Challenge for an MD5 login (`Key` = md5(challenge + secret))."""
+    if (message.get("AuthType") or "").lower() != "md5":
+        error(ctx, message, "Must specify AuthType")
+        return
+    ctx.session.challenge = f"{secrets.randbelow(10**9):09d}"
+    reply(ctx, message, "Success", ("Challenge", ctx.session.challenge))
+
+
+def _authenticated(ctx: ActionContext, message: AmiMessage, user: AmiUser) -> bool:
+    if (message.get("AuthType") or "").lower() == "md5":
+        if not ctx.session.challenge:
+            return False
+        expected = hashlib.md5((ctx.session.challenge + user.secret).encode(), usedforsecurity=False).hexdigest()
+        return hmac.compare_digest(expected.encode(), (message.get("Key") or "").lower().encode(errors="replace"))
+    return hmac.compare_digest(user.secret.encode(), (message.get("Secret") or "").encode(errors="replace"))
+
+
 async def login(ctx: ActionContext, message: AmiMessage) -> None:
-    """Login with a plain secret."""
+    """Login with a plain secret or the key of an MD5 challenge."""
     session, server = ctx.session, ctx.server
     if session.user is not None:
         reply(ctx, message, "Success", ("Message", "Already authenticated"))
         return
     username = message.get("Username", "") or ""
     user = next((u for u in server.pbx.config.users if u.username == username), None)
-    if user is None or user.secret != (message.get("Secret") or ""):
+    if user is None or not _authenticated(ctx, message, user):
         event = "InvalidAccountID" if user is None else "InvalidPassword"
-        server.security_event(event, session, [("AccountID", username)])
+        server.security_event(event, session, username, [])
         await asyncio.sleep(server.pbx.config.login_failure_delay)
         error(ctx, message, "Authentication failed")
         session.close()
@@ -118,7 +141,7 @@ async def login(ctx: ActionContext, message: AmiMessage) -> None:
                 ("Status", "Fully Booted"),
             ]
         )
-    server.security_event("SuccessfulAuth", session, [("AccountID", username), ("UsingPassword", "0")])
+    server.security_event("SuccessfulAuth", session, username, [("UsingPassword", "0")])
 
 
 async def logoff(ctx: ActionContext, message: AmiMessage) -> None:
@@ -324,6 +347,7 @@ async def command(ctx: ActionContext, message: AmiMessage) -> None:
 
 HANDLERS: dict[str, Callable[[ActionContext, AmiMessage], Awaitable[None]]] = {
     "login": login,
+    "challenge": challenge,
     "logoff": logoff,
     "ping": ping,
     "events": events,
@@ -348,20 +372,23 @@ async def handle_action(ctx: ActionContext, message: AmiMessage) -> None:
     session = ctx.session
     if not name:
         error(ctx, message, "Missing action in request")
+        account = session.user.username if session.user else ""
+        ctx.server.security_event("RequestBadFormat", session, account, [("RequestType", "Action: NONE")])
         return
     if session.user is None and key not in ("login", "logoff", "challenge"):
-        ctx.server.security_event("RequestNotAllowed", session, [("AccountID", ""), ("RequestType", f"Action: {name}")])
+        ctx.server.security_event("RequestNotAllowed", session, "", [("RequestType", f"Action: {name}")])
         error(ctx, message, "Permission denied")
         return
     handler = HANDLERS.get(key) or QUEUE_HANDLERS.get(key)
     if handler is None:
-        ctx.server.security_event("RequestBadFormat", session, [("RequestType", f"Action: {name}")])
+        account = session.user.username if session.user else ""
+        ctx.server.security_event("RequestBadFormat", session, account, [("RequestType", f"Action: {name}")])
         error(ctx, message, f"Invalid/unknown command: {name}. Use Action: ListCommands to show available commands.")
         return
     needed = WRITE_CLASSES.get(key)
     if needed and session.user is not None and not (needed & session.user.write):
         ctx.server.security_event(
-            "RequestNotAllowed", session, [("AccountID", session.user.username), ("RequestType", f"Action: {name}")]
+            "RequestNotAllowed", session, session.user.username, [("RequestType", f"Action: {name}")]
         )
         error(ctx, message, "Permission denied")
         return

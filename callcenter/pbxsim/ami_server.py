@@ -9,6 +9,7 @@ it never stalls the others nor grows memory for ever (Asterisk drops such client
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import socket
 from collections.abc import Iterable
@@ -30,6 +31,8 @@ class AmiSession(asyncio.Protocol):
         self.decoder = AmiDecoder(expect_banner=False)
         self.transport: asyncio.Transport | None = None
         self.user: AmiUser | None = None
+        self.challenge = ""
+        self.login_time = 0.0
         self.event_classes: frozenset[str] = frozenset()
         self.inbox: asyncio.Queue[AmiMessage] = asyncio.Queue()
         self.worker: asyncio.Task[None] | None = None
@@ -123,6 +126,7 @@ class AmiSession(asyncio.Protocol):
     def login(self, user: AmiUser, events: str | None) -> None:
         """Authenticated: subscribe to the events the user may read and asked for."""
         self.user = user
+        self.login_time = self.server.pbx.clock.now()
         self.set_events(events)
         self.server.pbx.bus.subscribe(self)
 
@@ -198,19 +202,27 @@ class AmiServer:
         if self._restarting is None or self._restarting.done():
             self._restarting = asyncio.create_task(self.restart(), name="pbxsim restart")
 
-    def security_event(self, name: str, session: AmiSession, fields: list[tuple[str, str]]) -> None:
-        """A security-class event about `session` (SuccessfulAuth, InvalidPassword ...)."""
-        local = f"IPV4/TCP/{self.host}/{self.port}"
-        self.pbx.bus.emit(
-            name,
-            "security",
-            [
-                ("Severity", "Informational" if name == "SuccessfulAuth" else "Error"),
-                ("Service", "AMI"),
-                ("EventVersion", "1"),
-                *fields,
-                ("SessionID", hex(id(session))),
-                ("LocalAddress", local),
-                ("RemoteAddress", f"IPV4/TCP/{session.peer}"),
-            ],
-        )
+    def security_event(self, name: str, session: AmiSession, account: str, extra: list[tuple[str, str]]) -> None:
+        """A security-class event about `session`, fields in Asterisk's order (ami-06)."""
+        now = _event_tv(self.pbx.clock.now())
+        account_field = [("AccountID", account)]
+        fields = [
+            ("EventTV", now),
+            ("Severity", "Informational" if name == "SuccessfulAuth" else "Error"),
+            ("Service", "AMI"),
+            ("EventVersion", "2" if name == "InvalidPassword" else "1"),
+            *([] if name == "RequestBadFormat" else account_field),
+            ("SessionID", hex(id(session))),
+            ("LocalAddress", f"IPV4/TCP/{self.host}/{self.port}"),
+            ("RemoteAddress", f"IPV4/TCP/{session.peer}"),
+            *extra,
+            ("SessionTV", _event_tv(session.login_time)),
+            *(account_field if name == "RequestBadFormat" else []),
+        ]
+        self.pbx.bus.emit(name, "security", fields)
+
+
+def _event_tv(epoch: float) -> str:
+    """`2026-11-23T12:59:03.442+0000`, the time format of security events."""
+    moment = dt.datetime.fromtimestamp(epoch, dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from callcenter.pbxsim.agi_exec import AgiChannel, CallerLine
+from callcenter.pbxsim.agi_exec import AgiChannel, CallerLine, PromptAnswers
 from callcenter.pbxsim.channels import STATE_UP, Channel, LocalPair, make_local_pair
 from callcenter.pbxsim.events import Bridge
 from callcenter.pbxsim.truth import CallSpec, CallTruth
@@ -45,12 +45,13 @@ class Call:
         self.linkedid = self.customer.one.linkedid
         self.truth = CallTruth(self.linkedid, spec.caller_num, spec.caller_name, started=now)
         self.truth.ivr_choice, self.truth.ivr_account = spec.choice, spec.account
-        self.line = CallerLine()
+        self.line = CallerLine(PromptAnswers(spec.choice, spec.account) if spec.answers_prompts else None)
         self.answered = asyncio.Event()
         self.wake = asyncio.Event()
         self.offer: list[QueueMember] | None = None
         self.command: tuple[str, ...] | None = None
         self.agent_pair: LocalPair | None = None
+        self.ringing: list[LocalPair] = []
         self.member: QueueMember | None = None
         self.bridge: Bridge | None = None
         self.next_ring_at = 0.0
@@ -74,8 +75,8 @@ class Call:
     def channels(self) -> list[Channel]:
         """The call's live channels, caller halves first."""
         chans = [self.customer.one, self.customer.two]
-        if self.agent_pair is not None:
-            chans += [self.agent_pair.one, self.agent_pair.two]
+        for pair in [self.agent_pair] if self.agent_pair is not None else self.ringing:
+            chans += [pair.one, pair.two]
         return [c for c in chans if c.alive]
 
     def interrupt(self, *command: str) -> None:
@@ -139,6 +140,9 @@ class Call:
             self._caller_hangs_up(12)
             return
         ev.newexten(two, 4, "GotoIf", f"{int(getdata)}?getdata")
+        if spec.answers_prompts:
+            await self._hold_on(9)
+            return
         if getdata:
             ev.newexten(two, 14, "Wait", "2")
             await self.clock.sleep(2)
@@ -156,11 +160,16 @@ class Call:
         await self.clock.sleep(1.5)
         ev.newexten(two, 8, "SendDTMF", spec.account)
         await self._send_dtmf(spec.account)
-        ev.newexten(two, 9, "Wait", "30" if spec.hold is None else f"{spec.hold:g}")
+        await self._hold_on(9)
+
+    async def _hold_on(self, priority: int) -> None:
+        """Wait(HOLD), then hang up (the deadline may move: patience in queue, talk time)."""
+        spec = self.spec
+        self.ev.newexten(self.customer.two, priority, "Wait", "30" if spec.hold is None else f"{spec.hold:g}")
         if self.hangup_at is None and spec.hold is not None:
             self.set_caller_deadline(self.clock.now() + spec.hold)
         await self._wait_deadline()
-        self._caller_hangs_up(10)
+        self._caller_hangs_up(priority + 1)
 
     async def _send_dtmf(self, digits: str) -> None:
         for digit in digits:
@@ -234,6 +243,8 @@ class Call:
             await self.pbx.ivr.run(agi, "main-menu", ["inbound", spec.caller_num])
         except ConnectionError:
             status = "FAILURE"
+        finally:
+            agi.close()
         self._check_command()
         queue = one.variables.get("IVR_QUEUE", "")
         account = one.variables.get("IVR_ACCOUNT", "")

@@ -18,8 +18,9 @@ from callcenter.pbxsim.config import PbxConfig
 from callcenter.pbxsim.events import ChannelEvents, EventBus
 from callcenter.pbxsim.ivr import IvrRunner, ScriptedMainMenu
 from callcenter.pbxsim.queue_log import QueueLog
-from callcenter.pbxsim.queueing import Queueing, member_target
+from callcenter.pbxsim.queueing import Queueing
 from callcenter.pbxsim.queues import Agent, Queue, QueueMember
+from callcenter.pbxsim.ringing import member_target
 from callcenter.pbxsim.truth import CallSpec, CallTruth
 
 AgentPolicy = Callable[[Call, QueueMember], float | None]
@@ -259,7 +260,10 @@ class Pbx:
 
     def set_penalty(self, interface: str, penalty: int, queue_name: str | None) -> None:
         """QueuePenalty in one queue or in all of the interface's queues."""
-        queues = [self.queues[queue_name]] if queue_name in self.queues else [] if queue_name else self.queues.values()
+        if queue_name:
+            queues = [self.queues[queue_name]] if queue_name in self.queues else []
+        else:
+            queues = list(self.queues.values())
         members = [m for q in queues if (m := q.member(interface)) is not None]
         if not members or penalty < 0:
             raise ActionError("Invalid interface, queuename or penalty")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from callcenter.pbxsim.call import CallEnded
-from callcenter.pbxsim.channels import STATE_RINGING, STATE_UP, LocalPair, make_local_pair
+from callcenter.pbxsim.channels import STATE_UP, make_local_pair
+from callcenter.pbxsim.ringing import RingLeg, agent_starts_ringing, create_agent_leg, member_target
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.call import Call
@@ -24,15 +25,6 @@ ANSWER_RACE = 0.05  # members answering within this of the winner also went Up b
 WAIT_VARIABLES = ("ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS", "QUEUEWAIT", "QUEUEWAIT_MS")
 
 
-@dataclass(eq=False)
-class RingLeg:
-    """One member being rung for a caller."""
-
-    member: QueueMember
-    pair: LocalPair
-    answer_after: float | None
-
-
 @dataclass
 class QueueStay:
     """Where a caller stands in one queue."""
@@ -41,12 +33,6 @@ class QueueStay:
     joined: float
     original_position: int
     priority: int
-
-
-def member_target(interface: str) -> tuple[str, str]:
-    """`Local/agent1001@agents/n` -> (`agent1001@agents`, `agent1001`)."""
-    target = interface.removeprefix("Local/").removesuffix("/n")
-    return target, target.split("@", 1)[0]
 
 
 class Queueing:
@@ -171,9 +157,9 @@ class Queueing:
             after = self.pbx.agent_policy(call, member)
             leg = RingLeg(member, pair, None if after is None else after + RING_SETUP)
             legs.append(leg)
-            self._create_agent_leg(call, leg)
+            create_agent_leg(call, leg)
         for leg in legs:
-            self._agent_starts_ringing(call, leg)
+            agent_starts_ringing(call, leg)
         for leg in legs:
             ev.dial_state(one, leg.pair.one, "RINGING")
         for leg in legs:
@@ -183,8 +169,17 @@ class Queueing:
         answer_times = [leg.answer_after for leg in legs if leg.answer_after is not None]
         first = min(answer_times) if answer_times else None
         ring_for = first if first is not None and first < queue.config.timeout else queue.config.timeout
-        woke = await call.wait_wake(ring_for - (call.clock.now() - now))
+        call.ringing = [leg.pair for leg in legs]
+        try:
+            woke = await call.wait_wake(ring_for - (call.clock.now() - now))
+        finally:
+            call.ringing = []
         call.wake.clear()
+        agent_channels = {ch.name for leg in legs for ch in (leg.pair.one, leg.pair.two)}
+        if call.command and call.command[0] == "hangup" and call.command[1] in agent_channels:
+            call.command = None  # an agent's ringing phone was hung up over AMI: the attempt ends, the caller waits
+            self._no_answer(call, stay, legs, now)
+            return None
         if call.line.gone.is_set() or (call.command and call.command[0] in ("hangup", "restart")):
             self._abandon(call, stay, legs, ring_started=now)
             raise CallEnded
@@ -194,52 +189,6 @@ class Queueing:
             return winner
         self._no_answer(call, stay, legs, now)
         return None
-
-    def _create_agent_leg(self, call: Call, leg: RingLeg) -> None:
-        ev, one, pair = call.ev, call.customer.one, leg.pair
-        target, exten = member_target(leg.member.agent.interface)
-        inherited = [(k, v) for k, v in call.spec.variables if k.startswith("__")]
-        ev.newchannel(pair.one)
-        ev.newchannel(pair.two)
-        ev.newexten(pair.one, 1, "AppQueue", "(Outgoing Line)")
-        ev.newcallerid(pair.one, call.spec.caller_num, call.spec.caller_name)
-        for name, value in inherited:
-            ev.varset(pair.one, name, value)
-        ev.varset(pair.one, "DIALEDPEERNUMBER", f"{target}/n")
-        ev.varset(pair.two, "DIALEDPEERNUMBER", f"{target}/n")
-        for name, value in inherited:
-            ev.varset(pair.two, name, value)
-        ev.newcallerid(pair.two, call.spec.caller_num, call.spec.caller_name)
-        ev.newconnectedline(pair.two, call.spec.caller_num, call.spec.caller_name)
-        ev.local_bridge(pair, "agents", exten)
-        member = leg.member
-        ev.bus.emit(
-            "AgentCalled",
-            "agent",
-            [
-                *one.snapshot(),
-                *pair.one.snapshot("Dest"),
-                ("Queue", member.queue.name),
-                ("Interface", member.agent.interface),
-                ("MemberName", member.agent.name),
-            ],
-        )
-        ev.dial_begin(one, pair.one, f"{target}/n")
-
-    def _agent_starts_ringing(self, call: Call, leg: RingLeg) -> None:
-        ev, pair = call.ev, leg.pair
-        _, exten = member_target(leg.member.agent.interface)
-        cid = f'"{call.spec.caller_name}" <{call.spec.caller_num}>' if call.spec.caller_name else call.spec.caller_num
-        ev.newexten(pair.two, 1, "NoOp", f"{exten} offered a call from {cid}")
-        never = leg.answer_after is None
-        ev.newexten(pair.two, 2, "GotoIf", f"{int(never)}?noanswer")
-        ev.newexten(pair.two, 8 if never else 3, "Ringing")
-        pair.one.goto("agents", "s", 1)
-        ev.newstate(pair.one, STATE_RINGING)
-        ev.newexten(pair.one, 1, "AppQueue", "(Outgoing Line)")
-        ev.newconnectedline(pair.one, call.spec.caller_num, call.spec.caller_name)
-        wait = "120" if never else f"{leg.answer_after:g}"
-        ev.newexten(pair.two, 9 if never else 4, "Wait", wait)
 
     def _connect(self, call: Call, stay: QueueStay, winner: RingLeg, losers: list[RingLeg], rung_at: float) -> None:
         ev, one, queue, pbx = call.ev, call.customer.one, stay.queue, self.pbx

@@ -14,8 +14,9 @@ from callcenter.pbxsim.channels import Channel
 
 if TYPE_CHECKING:
     from callcenter.pbxsim.call import Call
-    from callcenter.pbxsim.queueing import QueueStay, RingLeg
+    from callcenter.pbxsim.queueing import QueueStay
     from callcenter.pbxsim.queues import QueueMember
+    from callcenter.pbxsim.ringing import RingLeg
 
 DEFAULT_TALK = 600.0
 
@@ -74,7 +75,7 @@ def _act(call: Call, stay: QueueStay, leg: RingLeg, connected: float, command: t
         else:
             ev.hangup_request(one, 16)
             call.truth.hangup_by = "system"
-            _caller_hangs_up(call, stay, leg, connected, system=True)
+            _caller_hangs_up(call, stay, leg, connected, system=True, over_ami=True)
         raise CallEnded
     if kind == "blindtransfer":
         _, context, exten, transferer = command
@@ -100,8 +101,16 @@ def _talk_variable(call: Call) -> float:
     return DEFAULT_TALK
 
 
-def _complete(call: Call, stay: QueueStay, member: QueueMember, dest: Channel, reason: str, connected: float) -> None:
-    """AgentComplete and the member's counters; the agent enters wrap-up."""
+def _complete(
+    call: Call, stay: QueueStay, member: QueueMember, dest: Channel | None, reason: str, connected: float,
+    *, with_caller: bool = True,
+) -> None:  # fmt: skip
+    """AgentComplete and the member's counters; the agent enters wrap-up.
+
+    Asterisk leaves out the caller's snapshot when the caller channel was hung up over AMI, and the
+    agent's too when the member has meanwhile been removed from the queue (ami-05): such an
+    AgentComplete carries no Linkedid at all.
+    """
     pbx, one, queue = call.pbx, call.customer.one, stay.queue
     now = call.clock.now()
     hold, talk_time = round(connected - stay.joined), round(now - connected)
@@ -109,8 +118,8 @@ def _complete(call: Call, stay: QueueStay, member: QueueMember, dest: Channel, r
         "AgentComplete",
         "agent",
         [
-            *one.snapshot(),
-            *dest.snapshot("Dest"),
+            *(one.snapshot() if with_caller else []),
+            *(dest.snapshot("Dest") if dest is not None else []),
             ("Queue", queue.name),
             ("Interface", member.agent.interface),
             ("MemberName", member.agent.name),
@@ -155,13 +164,17 @@ def _end_caller_legs_after_bridge(call: Call, *, talk_seconds: float) -> None:
     ev.varset(one, "DIALEDTIME_MS", str(int(dialed * 1000)))
 
 
-def _caller_hangs_up(call: Call, stay: QueueStay, leg: RingLeg, connected: float, *, system: bool = False) -> None:
+def _caller_hangs_up(
+    call: Call, stay: QueueStay, leg: RingLeg, connected: float, *, system: bool = False, over_ami: bool = False
+) -> None:
     ev, one, two, bridge = call.ev, call.customer.one, call.customer.two, call.bridge
     a1, a2 = leg.pair.one, leg.pair.two
     assert bridge is not None
     call.stop_customer()
     call.truth.hangup_by = "system" if system else "caller"
-    _complete(call, stay, leg.member, a1, "caller", connected)
+    still_member = leg.member in stay.queue.members
+    dest = a1 if not over_ami or still_member else None
+    _complete(call, stay, leg.member, dest, "caller", connected, with_caller=not over_ami)
     ev.hangup(two, 16)
     ev.varset(one, "BRIDGEPEER", "")
     ev.varset(a1, "BRIDGEPEER", "")

@@ -63,6 +63,7 @@ class TrafficGenerator:
         self._attempts: dict[tuple[int, str], int] = {}
         self._index: weakref.WeakKeyDictionary[Call, int] = weakref.WeakKeyDictionary()
         self._task: asyncio.Task[None] | None = None
+        self._other_calls = pbx.agent_policy  # calls originated over AMI keep the dialplan's agents
         pbx.agent_policy = self.agent_answers
 
     def plan(self, index: int) -> CallSpec:
@@ -88,6 +89,7 @@ class TrafficGenerator:
             caller_talk=talk if caller_ends else None,
             transfer_after=talk / 2 if transfer else None,
             variables=[("CHOICE", choice), ("ACCOUNT", account)],
+            answers_prompts=True,
         )
 
     def start_call(self) -> Call:
@@ -101,7 +103,9 @@ class TrafficGenerator:
 
     def agent_answers(self, call: Call, member: QueueMember) -> float | None:
         """Seconds of ringing before `member` answers `call`, or None when it rings out."""
-        index = self._index.get(call, -1)
+        index = self._index.get(call)
+        if index is None:
+            return self._other_calls(call, member)
         key = (index, member.agent.interface)
         attempt = self._attempts.get(key, 0)
         self._attempts[key] = attempt + 1

@@ -9,7 +9,9 @@ from dataclasses import asdict, dataclass, field
 class CallSpec:
     """How the simulated caller behaves (the Originate's variables, or the traffic generator's draw).
 
-    `hold` mirrors the lab dialplan: seconds the caller stays after keying the account number.
+    `hold` mirrors the lab dialplan: seconds the caller stays after keying the account number; the lab's
+    caller keys its digits at fixed moments, while with `answers_prompts` it keys the choice at a menu and
+    the account when asked for digits, whatever the IVR's order (the traffic generator's callers).
     `patience` (seconds in queue before giving up) and `caller_talk` (seconds of talk before the caller
     hangs up) are the generator's finer controls; `talk` is when the agent hangs up.
     """
@@ -26,6 +28,7 @@ class CallSpec:
     caller_talk: float | None = None
     transfer_after: float | None = None
     transfer_to: str = "2000"
+    answers_prompts: bool = False
     variables: list[tuple[str, str]] = field(default_factory=list)
 
 

@@ -42,9 +42,11 @@ def create_hub(settings: Settings) -> Hub:
     if settings.backplane:
         from callcenter.realtime.redis_backplane import RedisBackplane
 
-        backplane = RedisBackplane(settings.backplane, buffer_size=options.replay_buffer)
+        backplane = RedisBackplane(
+            settings.backplane, buffer_size=options.replay_buffer, max_age=options.replay_max_age
+        )
     else:
-        backplane = InProcessBackplane(buffer_size=options.replay_buffer)
+        backplane = InProcessBackplane(buffer_size=options.replay_buffer, max_age=options.replay_max_age)
     return Hub(
         backplane,
         send_queue_limit=options.send_queue_limit,

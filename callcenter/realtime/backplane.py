@@ -13,6 +13,9 @@ next seq of the stream, stores the message in the stream's bounded replay buffer
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,26 +48,49 @@ class Backplane(Protocol):
 
 
 class _Buffer:
-    __slots__ = ("last", "messages")
+    __slots__ = ("last", "messages", "times")
 
     def __init__(self, size: int) -> None:
         self.last = seq_origin()
         self.messages: deque[str] = deque(maxlen=size)
+        self.times: deque[float] = deque(maxlen=size)
+
+    def forget_before(self, moment: float) -> None:
+        while self.times and self.times[0] < moment:
+            self.times.popleft()
+            self.messages.popleft()
 
 
 class InProcessBackplane:
-    """Counters and replay buffers in this process; delivery is a direct call."""
+    """Counters and replay buffers in this process; delivery is a direct call.
 
-    def __init__(self, *, buffer_size: int) -> None:
+    A buffer keeps a stream's last ``buffer_size`` messages, and none older than ``max_age`` seconds,
+    so the buffers of quiet streams (an agent gone home) do not hold memory all day.
+    """
+
+    def __init__(self, *, buffer_size: int, max_age: float) -> None:
         self.buffer_size = buffer_size
+        self.max_age = max_age
         self._buffers: dict[str, _Buffer] = {}
         self._deliver: Deliver | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self, deliver: Deliver, on_resync: Callable[[], None]) -> None:
         self._deliver = deliver
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
 
     async def stop(self) -> None:
         self._deliver = None
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(max(1.0, self.max_age / 4))
+            moment = time.monotonic() - self.max_age
+            for buffer in self._buffers.values():
+                buffer.forget_before(moment)
 
     def _buffer(self, stream: str) -> _Buffer:
         buffer = self._buffers.get(stream)
@@ -77,6 +103,7 @@ class InProcessBackplane:
         buffer.last += 1
         text = with_seq(buffer.last, tail)
         buffer.messages.append(text)
+        buffer.times.append(time.monotonic())
         if self._deliver is not None:
             self._deliver(stream, buffer.last, text)
         return buffer.last
@@ -85,9 +112,10 @@ class InProcessBackplane:
         buffer = self._buffer(stream)
         if after is None:
             return History(buffer.last, None)
+        buffer.forget_before(time.monotonic() - self.max_age)
         missing = buffer.last - after
         if missing < 0 or missing > len(buffer.messages):
             return History(buffer.last, None)
         if missing == 0:
             return History(buffer.last, [])
-        return History(buffer.last, list(buffer.messages)[-missing:])
+        return History(buffer.last, list(itertools.islice(buffer.messages, len(buffer.messages) - missing, None)))

@@ -73,6 +73,8 @@ class Hub:
         self._providers: dict[str, SnapshotProvider] = {}
         self._heartbeat: asyncio.Task[None] | None = None
         self._resyncs: set[asyncio.Task[None]] = set()
+        # Snapshots being built, by (stream, seq): clients reconnecting together share one provider call.
+        self._snapshots: dict[tuple[str, int], asyncio.Task[str]] = {}
 
     def register_snapshot(self, kind: str, provider: SnapshotProvider) -> None:
         """Use ``provider`` for the snapshots of every stream of ``kind`` (``agent``, ``supervisors``)."""
@@ -104,11 +106,17 @@ class Hub:
         members = self._streams.get(stream)
         if not members:
             return
-        slow = [connection for connection in members if not connection.offer(seq, text)]
+        slow: list[Connection] = []
+        for connection in members:
+            if not connection.offer(seq, text):
+                slow.append(connection)
         for connection in slow:
             self._close(connection, CLOSE_TOO_SLOW, "too slow: the send queue is full")
 
     def _close(self, connection: Connection, code: int, reason: str) -> None:
+        if code != CLOSE_GOING_AWAY and not connection.closing:
+            user, stream = connection.user_id, connection.stream
+            log.warning("closing the websocket of user %s on %s: %s (%d)", user, stream, reason, code)
         self._detach(connection)
         connection.close(code, reason, timeout=self.close_timeout)
 
@@ -136,21 +144,41 @@ class Hub:
     async def _resume(self, connection: Connection, since: int | None) -> None:
         """Queue what the client missed (or a snapshot), then its held live messages."""
         stream = connection.stream
-        history = await self.backplane.history(stream, since)
+        try:
+            history = await self.backplane.history(stream, since)
+        except Exception:
+            log.exception("reading the history of %s failed", stream)
+            self._close(connection, CLOSE_INTERNAL, "history unavailable; reconnect later")
+            return
         if history.missed is not None:
             connection.replay(history.missed)
             queued = True
         else:
-            provider = self._providers.get(stream_kind(stream))
             try:
-                data = await provider(stream) if provider is not None else None
+                snapshot = await self._snapshot(stream, history.last_seq)
             except Exception:
                 log.exception("snapshot of %s failed", stream)
                 self._close(connection, CLOSE_INTERNAL, "snapshot unavailable; reconnect later")
                 return
-            queued = connection.push(control("snapshot", stream, history.last_seq, data))
+            queued = connection.push(snapshot)
         if not (queued and connection.release(history.last_seq)):
             self._close(connection, CLOSE_TOO_SLOW, "too slow: the send queue is full")
+
+    async def _snapshot(self, stream: str, seq: int) -> str:
+        """The snapshot message of ``stream`` at ``seq``, built once for all the clients asking at the same time."""
+        key = (stream, seq)
+        pending = self._snapshots.get(key)
+        if pending is None:
+            pending = asyncio.get_running_loop().create_task(self._build_snapshot(stream, seq))
+            self._snapshots[key] = pending
+            pending.add_done_callback(lambda _: self._snapshots.pop(key, None))
+        # shield: one client leaving must not cancel the snapshot the others wait for.
+        return await asyncio.shield(pending)
+
+    async def _build_snapshot(self, stream: str, seq: int) -> str:
+        provider = self._providers.get(stream_kind(stream))
+        data = await provider(stream) if provider is not None else None
+        return control("snapshot", stream, seq, data)
 
     async def _read(self, connection: Connection) -> None:
         websocket, loop = connection.websocket, asyncio.get_running_loop()

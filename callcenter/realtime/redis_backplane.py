@@ -9,8 +9,8 @@ its seq is served the same way whichever instance it lands on: the history scrip
 seq and the messages after the client's one, or says the client is beyond the list (snapshot).
 
 A new counter starts at the Redis server clock in microseconds (see :func:`wire.seq_origin`), so a
-flushed or expired counter never hands out a seq a client already holds. Keys expire after
-``ttl_seconds`` without a publish.
+flushed or expired counter never hands out a seq a client already holds. A counter expires after
+``ttl_seconds`` without a publish, a replay list after ``max_age`` seconds (a quiet stream's list goes).
 
 When the subscriber connection drops, the listener logs it, reconnects with a growing delay and,
 once subscribed again, asks the hub to replay what its clients missed meanwhile from the lists.
@@ -37,7 +37,7 @@ from callcenter.realtime.wire import seq_of
 
 log = logging.getLogger(__name__)
 
-# KEYS: counter, list. ARGV: tail, buffer size, ttl, channel.
+# KEYS: counter, list. ARGV: tail, buffer size, counter ttl, channel, list ttl.
 _PUBLISH = """
 if redis.call('EXISTS', KEYS[1]) == 0 then
   local t = redis.call('TIME')
@@ -49,7 +49,7 @@ local text = '{"seq":' .. seq .. ARGV[1]
 redis.call('RPUSH', KEYS[2], text)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
 redis.call('PUBLISH', ARGV[4], text)
 return seq
 """
@@ -80,6 +80,7 @@ class RedisBackplane:
         url: str,
         *,
         buffer_size: int,
+        max_age: int,
         prefix: str = "callcenter:hub",
         ttl_seconds: int = 7 * 24 * 3600,
         reconnect_max_delay: float = 5.0,
@@ -87,6 +88,7 @@ class RedisBackplane:
     ) -> None:
         self.url = url
         self.buffer_size = buffer_size
+        self.max_age = max_age
         self.prefix = prefix
         self.ttl_seconds = ttl_seconds
         self.reconnect_max_delay = reconnect_max_delay
@@ -146,7 +148,7 @@ class RedisBackplane:
             batch = [outbox.popleft() for _ in range(min(len(outbox), 256))]
             pipe = self._redis.pipeline(transaction=False)
             for stream, tail, _ in batch:
-                args = [tail, self.buffer_size, self.ttl_seconds, self._channel_prefix + stream]
+                args = [tail, self.buffer_size, self.ttl_seconds, self._channel_prefix + stream, self.max_age]
                 await self._publish(keys=self._keys(stream), args=args, client=pipe)
             try:
                 results = await pipe.execute(raise_on_error=False)

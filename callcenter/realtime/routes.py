@@ -7,8 +7,10 @@ Handshake checks, in order, each refused with an HTTP answer before the upgrade:
    session cookie (cross-site websocket hijacking). Clients that send no Origin (not browsers) pass.
 2. Credentials, as for the REST API: ``Authorization: Bearer <token>``, else the session cookie, else
    ``?token=<bearer token>`` for clients that can set neither (a browser page without the cookie).
-   The query form puts the token in URLs, which proxies and access logs record: prefer the cookie in
-   browsers, keep tokens short-lived, or turn it off with ``CALLCENTER_REALTIME__TOKEN_IN_QUERY=false``.
+   The query form puts the token in URLs, which proxies and access logs record (this service masks it
+   in uvicorn's lines, see :func:`mask_tokens_in_server_logs`; a proxy in front will not): prefer the
+   cookie in browsers, keep tokens short-lived, or turn it off with
+   ``CALLCENTER_REALTIME__TOKEN_IN_QUERY=false``.
    Missing or invalid: 401.
 3. Role: ``/ws/supervisor`` needs supervisor or admin (403 for agents).
 4. ``?since=<seq>`` (optional, an integer): the last seq the client holds, to resume.
@@ -17,6 +19,9 @@ Then the client receives the replay or a snapshot and the live messages (see :mo
 """
 
 from __future__ import annotations
+
+import logging
+import re
 
 from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
@@ -32,6 +37,21 @@ from callcenter.users.tokens import SESSION_COOKIE
 router = APIRouter(tags=["realtime"])
 
 _SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+_TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s\"]+")
+
+
+class _MaskTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_TOKEN_IN_URL.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def mask_tokens_in_server_logs() -> None:
+    """Hide ``?token=`` values in the lines uvicorn logs for each websocket handshake."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _MaskTokens) for f in logger.filters):
+        logger.addFilter(_MaskTokens())
 
 
 @router.websocket("/ws/agent")
@@ -67,6 +87,18 @@ def _bearer(websocket: WebSocket, *, query_allowed: bool) -> str | None:
     return websocket.query_params.get("token") if query_allowed else None
 
 
+async def _sign_in(parts: Runtime, websocket: WebSocket) -> tuple[int, Role]:
+    """The user id and role behind the handshake's credentials (the ORM object is not kept for the connection)."""
+    async with unit_of_work(parts.sessions) as session:
+        user = await authenticate(
+            parts,
+            session,
+            bearer=_bearer(websocket, query_allowed=parts.settings.realtime.token_in_query),
+            cookie=websocket.cookies.get(SESSION_COOKIE),
+        )
+        return user.id, user.role
+
+
 async def _serve(websocket: WebSocket, *, supervisors: bool) -> None:
     parts: Runtime = websocket.app.state.runtime
     settings = parts.settings.realtime
@@ -76,19 +108,12 @@ async def _serve(websocket: WebSocket, *, supervisors: bool) -> None:
     if since_text is not None and not since_text.isdigit():
         return await _deny(websocket, 400, "since must be the last seq you received (a non-negative integer)")
     try:
-        async with unit_of_work(parts.sessions) as session:
-            user = await authenticate(
-                parts,
-                session,
-                bearer=_bearer(websocket, query_allowed=settings.token_in_query),
-                cookie=websocket.cookies.get(SESSION_COOKIE),
-            )
+        user_id, role = await _sign_in(parts, websocket)
     except NotSignedIn as exc:
         return await _deny(websocket, 401, str(exc))
-    if supervisors and user.role not in _SUPERVISOR_ROLES:
-        role = user.role.value
+    if supervisors and role not in _SUPERVISOR_ROLES:
         return await _deny(websocket, 403, f"the supervisors' stream is for supervisors and admins; you are {role}")
     await websocket.accept()
-    stream = SUPERVISORS if supervisors else agent_stream(user.id)
-    connection = Connection(websocket, stream=stream, user_id=user.id, send_queue_limit=settings.send_queue_limit)
+    stream = SUPERVISORS if supervisors else agent_stream(user_id)
+    connection = Connection(websocket, stream=stream, user_id=user_id, send_queue_limit=settings.send_queue_limit)
     await parts.hub.serve(connection, int(since_text) if since_text is not None else None)

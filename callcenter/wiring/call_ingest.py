@@ -11,6 +11,7 @@ service was not listening still becomes a contact, and one seen live is never st
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
@@ -86,7 +87,8 @@ class CallIngest:
         self.queue_log = queue_log
         self.publish = publish
         self.clock = clock
-        self.recorded: list[RecordedCall] = []
+        self.recorded_total = 0
+        self.last_recorded: deque[RecordedCall] = deque(maxlen=1000)
         self.last_event_at: float | None = resume_from
         self._boot_number: int | None = None
         self._unrecorded: list[CallSummary] = []
@@ -95,7 +97,12 @@ class CallIngest:
         """The AMI client's consumer: one event in, typed events out, finished calls recorded."""
         now = self.clock()
         self.last_event_at = now
-        events = self.tracker.feed(msg, now)
+        try:
+            events = self.tracker.feed(msg, now)
+        except Exception:
+            # One event the tracker cannot take must not stop the stream of every call after it.
+            log.exception("AMI event skipped", server=self.tracker.server, event=msg.name)
+            return
         if self.publish is not None:
             for event in events:
                 self.publish(event)
@@ -180,8 +187,11 @@ class CallIngest:
     async def _record(self, summaries: list[CallSummary]) -> None:
         batch, self._unrecorded = self._unrecorded + summaries, []
         try:
-            self.recorded += await self.recorder.record(batch)
+            recorded = await self.recorder.record(batch)
         except Exception:
             # A database hiccup must not stop the AMI stream: keep the calls and retry with the next batch.
             log.exception("recording calls failed", count=len(batch))
             self._unrecorded = batch
+            return
+        self.recorded_total += len(recorded)
+        self.last_recorded.extend(recorded)

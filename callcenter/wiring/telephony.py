@@ -115,7 +115,7 @@ class Telephony:
 
 
 async def start_telephony(
-    runtime: Runtime, *, ivr_clock: Callable[[], dt.datetime] = utc_now, read_connections: int = 4
+    runtime: Runtime, catalog: FlowCatalog, *, ivr_clock: Callable[[], dt.datetime] = utc_now, read_connections: int = 4
 ) -> Telephony | None:
     """Build and start everything (None when the database is not usable); AMI clients connect in the background."""
     settings = runtime.settings
@@ -157,7 +157,7 @@ async def start_telephony(
         clients[server.name] = client
         await client.start()
     if options.serve_fastagi:
-        parts.agi = await _start_fastagi(runtime, ivr_clock)
+        parts.agi = await _start_fastagi(runtime, catalog, ivr_clock)
     refresh = parts.keep_users_fresh(runtime, options.users_refresh_seconds)
     parts.refresher = asyncio.get_running_loop().create_task(refresh, name="agent users refresh")
     return parts
@@ -173,9 +173,9 @@ async def _agent_users(runtime: Runtime) -> dict[str, AgentUser] | None:
         return None
 
 
-async def _start_fastagi(runtime: Runtime, clock: Callable[[], dt.datetime]) -> AgiServer:
+async def _start_fastagi(runtime: Runtime, catalog: FlowCatalog, clock: Callable[[], dt.datetime]) -> AgiServer:
+    """The FastAGI server running the catalog's flows (shipped, and published ones as they come)."""
     settings = runtime.settings
-    catalog = FlowCatalog.from_directory(settings.ivr.flows_dir)
     services = IvrServices(
         customers=RepositoryCustomers(runtime.sessions, default_region=settings.default_region),
         callbacks=RepositoryCallbacks(runtime.sessions, default_region=settings.default_region),

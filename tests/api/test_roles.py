@@ -43,6 +43,21 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/callbacks"): EVERYONE,
     ("GET", "/api/callbacks/{callback_id}"): EVERYONE,
     ("PATCH", "/api/callbacks/{callback_id}"): EVERYONE,
+    ("GET", "/api/agent/state"): EVERYONE,
+    ("POST", "/api/agent/ready"): EVERYONE,
+    ("POST", "/api/agent/pause"): EVERYONE,
+    ("POST", "/api/agent/call"): EVERYONE,
+    ("POST", "/api/agent/transfer"): EVERYONE,
+    ("POST", "/api/agent/hangup"): EVERYONE,
+    ("POST", "/api/agent/wrap-up"): EVERYONE,
+    ("GET", "/api/ivr/flows"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/versions"): ADMINS,
+    ("POST", "/api/ivr/flows/{flow_name}/versions"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/versions/{number}"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/diff"): ADMINS,
+    ("POST", "/api/ivr/flows/{flow_name}/versions/{number}/publish"): ADMINS,
+    ("POST", "/api/ivr/flows/{flow_name}/rollback"): ADMINS,
+    ("GET", "/api/ivr/flows/{flow_name}/publications"): ADMINS,
 }
 
 

@@ -78,3 +78,18 @@ async def test_recording_the_same_calls_again_changes_nothing(sessions) -> None:
         assert await session.scalar(select(func.count()).select_from(Contact)) == 4
         outcomes = sorted(await session.scalars(select(Contact.outcome)))
         assert outcomes == ["handled", "ivr_only", "ivr_only", "ivr_only"]
+
+
+async def test_outbound_call_is_a_contact_with_the_dialed_customer_and_internal_calls_are_not(sessions) -> None:
+    from dataclasses import replace
+
+    (base,) = summaries_of("ami-01-handled-call.txt")
+    outbound = replace(
+        base, key=replace(base.key, linkedid="out-1"), direction="outbound", dialed_number="+15559870000"
+    )
+    internal = replace(base, key=replace(base.key, linkedid="int-1"), direction="internal", dialed_number="1002")
+    recorded = await CallRecorder(sessions).record([outbound, internal])
+    assert [r.linkedid for r in recorded] == ["out-1"]
+    async with sessions() as session:
+        (contact,) = await session.scalars(select(Contact))
+        assert (contact.direction.value, contact.address) == ("outbound", "+15559870000")

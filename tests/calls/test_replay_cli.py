@@ -31,7 +31,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_json_lines_one_per_finished_call() -> None:
-    result = run(str(TRACES / "ami-09-burst-sales-ringall.txt"), "--json")
+    result = run(str(TRACES / "ami-09-burst-sales-ringall.txt"), "--json", "--timeline", "--wrapup", "sales=5")
     assert result.returncode == 0, result.stderr
     calls = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(calls) == 10
@@ -44,6 +44,12 @@ def test_json_lines_one_per_finished_call() -> None:
         12.0,
         2,
     )
+    assert first["wrapup_seconds"] == 5
+    types = [e["type"] for e in first["timeline"]]
+    assert types[:4] == ["call.started", "call.ivr_entered", "call.ivr_left", "call.queued"]
+    assert types.count("call.agent_ringing") == 2 and types[-1] == "call.ended"
+    abandoned = [c for c in calls if c["outcome"] == "abandoned"]
+    assert sorted(c["timeline"][-2]["wait_seconds"] for c in abandoned) == [14, 18, 22]
 
 
 def test_table_without_json() -> None:

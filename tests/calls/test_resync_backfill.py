@@ -208,3 +208,19 @@ def test_ring_attempt_that_ended_unseen_frees_the_agent() -> None:
     assert result.continued == ["1795438657.0"]
     assert tracker.agents.agents["Local/agent1001@agents/n"].state is AgentState.READY
     assert tracker.calls["1795438657.0"].ringing == {}
+
+
+def test_damaged_queue_log_lines_are_reported_and_skipped() -> None:
+    lines = (TRACES / "ami-01-handled-call.queue_log").read_text().splitlines()
+    damaged = [
+        "",
+        "garbage",
+        "x|1795438657.0|support|NONE|ENTERQUEUE||+1|1",
+        "99999999999999|a|b|c|CONNECT|1",
+        "1795438660|1795438657.0|support|Agent 1001|CONNECT|nonsense|||",
+        *lines,
+    ]
+    parsed = parse_queue_log(damaged)
+    assert [number for number, _ in parsed.errors] == [2, 3, 4]
+    (call,) = plan_backfill(parsed.records, CallTracker("lab").key)
+    assert (call.outcome, call.wait_seconds, call.talk_seconds) == (Outcome.HANDLED, 2, 18)

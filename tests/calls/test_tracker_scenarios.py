@@ -198,3 +198,106 @@ def test_member_of_two_queues_reports_each_change_once() -> None:
     status("sales", "1", paused="1", reason="lunch")
     assert states == [("ready", None), ("unreachable", None), ("ready", None), ("paused", "lunch")]
     assert set(tracker.agents.agents["Local/agent1003@agents/n"].queues) == {"support", "sales"}
+
+
+def test_ivr_known_without_dialplan_events() -> None:
+    # An AMI user with `Events: call,agent,system` gets no VarSet/Newexten/AGIExec: the IVR engine reports.
+    tracker = CallTracker("pbx")
+    tracker.feed(ev("Newchannel", **caller(ChannelState="4")), 10.0)
+    tracker.feed(ev("Newstate", **caller(ChannelState="6")), 10.5)
+    entered = tracker.ivr_update(CALLER, 11.0, flow="main-menu")
+    left = tracker.ivr_update(CALLER, 19.0, path=["main-menu", "account"], inputs={"account": "1204"}, finished=True)
+    tracker.feed(ev("SoftHangupRequest", **caller(Cause="32")), 20.0)
+    tracker.feed(ev("Hangup", **caller(Cause="16")), 20.0)
+    (call,) = tracker.pop_finished()
+    assert [e.type for e in entered + left] == ["call.ivr_entered", "call.ivr_left"]
+    assert (call.outcome, call.hangup_by, call.ivr_flow) == (Outcome.IVR_ONLY, HangupBy.SYSTEM, "main-menu")
+    assert (call.ivr_path, call.ivr_inputs) == (["main-menu", "account"], {"account": "1204"})
+
+
+def test_answered_by_the_pbx_without_ivr_report_is_ivr_only_and_never_answered_is_failed() -> None:
+    tracker = CallTracker("pbx")
+    tracker.feed(ev("Newchannel", **caller(ChannelState="4")), 10.0)
+    tracker.feed(ev("Newstate", **caller(ChannelState="6")), 10.5)
+    tracker.feed(ev("HangupRequest", **caller(Cause="16")), 15.0)
+    tracker.feed(ev("Hangup", **caller(Cause="16")), 15.0)
+    tracker.feed(ev("Newchannel", **chan("PJSIP/trunk-00000002", "1700000001.5", Linkedid="1700000001.5")), 16.0)
+    tracker.feed(
+        ev("Hangup", **chan("PJSIP/trunk-00000002", "1700000001.5", Linkedid="1700000001.5", Cause="17")), 17.0
+    )
+    answered, unanswered = tracker.pop_finished()
+    assert (answered.outcome, answered.hangup_by) == (Outcome.IVR_ONLY, HangupBy.CALLER)
+    assert unanswered.outcome is Outcome.FAILED
+
+
+def test_damaged_events_never_raise() -> None:
+    # Events with headers missing or garbled (a buggy proxy, a cut frame) are skipped or read as far
+    # as they go; the tracker keeps working for the events after them.
+    import random
+    from pathlib import Path
+
+    from callcenter.telephony.ami.codec import AmiDecoder
+
+    traces = Path(__file__).resolve().parents[1] / "data" / "asterisk-traces"
+    for seed, name in enumerate(["ami-01-handled-call.txt", "ami-05-queue-management.txt"] * 4):
+        rng = random.Random(seed)
+        tracker = CallTracker("pbx")
+        for msg in AmiDecoder().feed((traces / name).read_bytes()):
+            headers = [h for h in msg.headers if h[0] == "Event" or rng.random() > 0.2]
+            headers = [
+                (
+                    k,
+                    v
+                    if rng.random() > 0.1
+                    else rng.choice(["", "x", "-1", "<unknown>", "1e309", "nan", "99999999999999"]),
+                )
+                for k, v in headers
+            ]
+            tracker.feed(AmiMessage.from_headers(headers), rng.uniform(0, 100))
+        tracker.pop_finished()
+
+
+def phone(channel: str, uniqueid: str, linkedid: str, **extra: str) -> dict[str, str]:
+    return {"Channel": channel, "Uniqueid": uniqueid, "Linkedid": linkedid, **extra}
+
+
+def known_member(tracker: CallTracker, interface: str, name: str) -> None:
+    tracker.feed(
+        ev("QueueMemberStatus", Queue="support", Interface=interface, MemberName=name, Status="1", Paused="0"), 1.0
+    )
+
+
+def test_call_placed_by_an_agent_is_outbound_to_the_number_dialed() -> None:
+    tracker = CallTracker("pbx")
+    known_member(tracker, "PJSIP/1001", "Agent 1001")
+    agent, trunk, lid = "PJSIP/1001-0000000a", "PJSIP/trunk-0000000b", "1700000100.10"
+    tracker.feed(ev("Newchannel", **phone(agent, lid, lid, CallerIDNum="1001")), 100.0)
+    tracker.feed(ev("Newchannel", **phone(trunk, "1700000100.11", lid)), 101.0)
+    tracker.feed(ev("DialBegin", **phone(agent, lid, lid, DestChannel=trunk, DialString="+15559870000@trunk")), 101.0)
+    out = tracker.feed(ev("DialEnd", **phone(agent, lid, lid, DestChannel=trunk, DialStatus="ANSWER")), 108.0)
+    assert [e.state for e in out if isinstance(e, AgentStateChanged)] == [AgentState.ON_CALL]
+    tracker.feed(ev("HangupRequest", **phone(trunk, "1700000100.11", lid, Cause="16")), 150.0)
+    for channel, uniqueid in ((trunk, "1700000100.11"), (agent, lid)):
+        tracker.feed(ev("Hangup", **phone(channel, uniqueid, lid, Cause="16")), 150.0)
+    (call,) = tracker.pop_finished()
+    assert (call.direction, call.dialed_number, call.agent_interface, call.agent_name) == (
+        "outbound",
+        "+15559870000",
+        "PJSIP/1001",
+        "Agent 1001",
+    )
+    assert (call.outcome, call.hangup_by, call.talk_seconds) == (Outcome.HANDLED, HangupBy.CALLER, 42)
+    assert tracker.agents.agents["PJSIP/1001"].state is AgentState.READY
+
+
+def test_call_between_two_agents_is_internal() -> None:
+    tracker = CallTracker("pbx")
+    known_member(tracker, "PJSIP/1001", "Agent 1001")
+    known_member(tracker, "PJSIP/1002", "Agent 1002")
+    agent, other, lid = "PJSIP/1001-0000000c", "PJSIP/1002-0000000d", "1700000200.12"
+    tracker.feed(ev("Newchannel", **phone(agent, lid, lid)), 200.0)
+    tracker.feed(ev("DialBegin", **phone(agent, lid, lid, DestChannel=other, DialString="1002")), 200.0)
+    tracker.feed(ev("DialEnd", **phone(agent, lid, lid, DestChannel=other, DialStatus="NOANSWER")), 220.0)
+    tracker.feed(ev("Hangup", **phone(agent, lid, lid, Cause="19")), 220.0)
+    (call,) = tracker.pop_finished()
+    assert (call.direction, call.outcome) == ("internal", Outcome.FAILED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 
 from callcenter.db import unit_of_work
 from callcenter.flowstore import service
+from callcenter.flowstore.live import build_catalog, follow_publications
 from callcenter.ivr.catalog import FlowCatalog
 from callcenter.ivr.engine import IvrEngine
 from callcenter.ivr.simulate import FixedClock, ScriptedCaller, parse_digits
@@ -157,3 +159,37 @@ async def test_a_restarted_service_loads_what_is_live(client: httpx.AsyncClient,
         assert await service.load_live(session, fresh) == 0
     assert fresh.get("main-menu").version == "main-menu@1"
     assert fresh.get("support-queue").version == "file"
+
+
+class WatchedCatalog(FlowCatalog):
+    """A catalog that says when something was published into it."""
+
+    def __init__(self, flows) -> None:
+        super().__init__(flows)
+        self.published = asyncio.Event()
+
+    def publish(self, flow) -> None:
+        super().publish(flow)
+        self.published.set()
+
+
+async def test_another_instance_follows_publications(client: httpx.AsyncClient, team: Team, settings) -> None:
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    await save(client, team, MAIN_MENU, "as shipped")
+    await client.post(f"{URL}/versions/1/publish", headers=team.admin.headers)
+    built = await build_catalog(settings.ivr, runtime.sessions)
+    assert built.get("main-menu").version == "main-menu@1"
+    other = WatchedCatalog(built.snapshot().values())
+    follower = asyncio.create_task(follow_publications(runtime.sessions, other, interval_s=0.01))
+    try:
+        await save(client, team, edited(), "billing line on 2")
+        await client.post(f"{URL}/versions/2/publish", headers=team.admin.headers)
+        async with asyncio.timeout(30):
+            await other.published.wait()
+    finally:
+        follower.cancel()
+        # let its unit of work roll back before the database is emptied for the next test
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+    assert other.get("main-menu").version == "main-menu@2"
+    assert other.get("main-menu").flow.nodes["menu"].options["2"] == "billing"

@@ -544,3 +544,18 @@ async def test_a_bad_resume_point_or_state_does_not_crash_the_session() -> None:
     assert result.variables == {}
     assert result.inputs[0]["value"] == "left"
     assert result.outcome.action == "hangup"  # `left` has no target in this flow
+
+
+async def test_a_cancelled_session_still_reports_where_the_caller_was() -> None:
+    engine, events = engine_for(MENU)
+    port = GatedCaller("2")
+    task = asyncio.create_task(engine.run(port, "menu"))
+    await port.entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert events[-1].kind == "ivr_ended"
+    assert events[-1].data == {
+        "outcome": {"action": "error", "reason": "cancelled", "node": "welcome"},
+        "path": ["welcome"],
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 import time
 
@@ -166,3 +167,42 @@ async def test_bad_input_gets_an_error_and_the_session_goes_on(sim: PbxSimulator
         m.name == "Error" and "Malformed" in (m.get("Message") or "") for m in client.messages
     )  # ... and said so
     assert not sim.pbx.calls and len(sim.ami.sessions) == 1
+
+
+async def test_md5_challenge_login(sim: PbxSimulator, client: RawAmiClient) -> None:
+    challenge = await client.action("Challenge", {"AuthType": "MD5"}, action_id="c1")
+    key = hashlib.md5((challenge["Challenge"] + "lab-secret").encode(), usedforsecurity=False).hexdigest()
+    reply = await client.action("Login", {"AuthType": "MD5", "Username": "callcenter", "Key": key}, action_id="c2")
+    assert reply["Message"] == "Authentication accepted"
+    other = await RawAmiClient().connect(sim.ami_port)
+    await other.action("Challenge", {"AuthType": "MD5"}, action_id="c3")
+    bad = await other.action("Login", {"AuthType": "MD5", "Username": "callcenter", "Key": key}, action_id="c4")
+    assert bad["Message"] == "Authentication failed"  # the key of another challenge does not open the door
+    await other.close()
+    third = await RawAmiClient().connect(sim.ami_port)
+    await third.send_raw("Action: Login\r\nActionID: c5\r\nUsername: callcenter\r\nSecret: läb-sécret\r\n\r\n".encode())
+    refused = await third.wait_for(lambda m: m.action_id == "c5")
+    assert refused["Message"] == "Authentication failed"  # a non-ASCII secret is just wrong, not an error
+    await third.close()
+
+
+async def test_security_events_have_the_fields_of_ami_06(sim: PbxSimulator, client: RawAmiClient) -> None:
+    for block in action_blocks("ami-06-errors.actions.txt")[:4]:  # Login twice, FooBar, no Action
+        await client.send_raw(block)
+    for name in ("ami-06-login-failure.actions.txt", "ami-06-login-unknown-user.actions.txt"):
+        other = await RawAmiClient().connect(sim.ami_port)
+        for block in action_blocks(name):
+            await other.send_raw(block)
+        await asyncio.wait_for(other.closed.wait(), 5)
+        await other.close()
+    await client.action("Ping", action_id="sync")
+    trace = load_trace("ami-06-errors.txt")
+
+    def shapes(messages: list) -> list[tuple[str, list[str]]]:
+        return [(m.name, [k for k, _ in m.headers]) for m in messages if m.get("Privilege") == "security,all"]
+
+    assert shapes(client.messages) == shapes(trace)[: len(shapes(client.messages))]
+    assert [name for name, _ in shapes(client.messages)] == [
+        "SuccessfulAuth", "RequestBadFormat", "RequestBadFormat", "RequestNotAllowed", "InvalidPassword",
+        "InvalidAccountID",
+    ]  # fmt: skip

@@ -31,6 +31,7 @@ async def test_ring_no_answer_moves_to_the_next_member(sim: PbxSimulator, client
     assert ends[:2] == ["NOANSWER", "ANSWER"]
     assert any(line.endswith("|Agent 1001|RINGNOANSWER|" + rna["RingTime"]) for line in sim.queue_log.lines)
     await eventually(lambda: len(sim.pbx.finished) == 1, within=30)
+    await client.action("Ping", action_id="sync")  # every event of the call has arrived before the reply
     assert sim.pbx.finished[0].ring_attempts == 2
 
 
@@ -42,6 +43,7 @@ async def test_wrapup_keeps_an_agent_from_the_next_call(sim: PbxSimulator, clien
         )
     await originate(client, "Rita", "+15551230011", "CHOICE=1", "ACCOUNT=2222", "HOLD=9")
     await eventually(lambda: len(sim.pbx.finished) == 1, within=30)
+    await client.action("Ping", action_id="sync")  # every event of the call has arrived before the reply
     ended = sim.pbx.clock.now()
     await originate(client, "Sam", "+15551230012", "CHOICE=1", "ACCOUNT=3333", "HOLD=30")
     called = await client.wait_for(lambda m: m.name == "AgentCalled" and m["CallerIDName"] == "Sam", within=20)
@@ -63,6 +65,7 @@ async def test_redirect_of_a_connected_call_completes_the_agent_when_the_caller_
     join = await client.wait_for(lambda m: m.name == "QueueCallerJoin" and m["Queue"] == "sales", within=10)
     assert join["Linkedid"] == connect["Linkedid"]
     await eventually(lambda: len(sim.pbx.finished) == 1, within=30)
+    await client.action("Ping", action_id="sync")  # every event of the call has arrived before the reply
     events = [m for m in client.messages if m.kind == "event"]
     support = next(i for i, m in enumerate(events) if m.name == "AgentComplete" and m["Queue"] == "support")
     assert (events[support]["MemberName"], events[support]["Reason"]) == ("Agent 1001", "caller")
@@ -90,6 +93,7 @@ async def test_blind_transfer_by_the_agent_requeues_the_caller(sim: PbxSimulator
     assert second["Linkedid"] == connect["Linkedid"]  # the new agent leg joins the same call
     assert any("|support|Agent 1001|BLINDTRANSFER|2000|transfer|" in line for line in sim.queue_log.lines)
     await eventually(lambda: len(sim.pbx.finished) == 1, within=40)
+    await client.action("Ping", action_id="sync")  # every event of the call has arrived before the reply
     assert sim.pbx.finished[0].outcome == "transferred"
 
 
@@ -102,6 +106,7 @@ async def test_ami_hangup_of_the_caller_ends_a_connected_call(sim: PbxSimulator,
     complete = await client.wait_for(lambda m: m.name == "AgentComplete")
     assert complete["Reason"] == "caller"
     await eventually(lambda: len(sim.pbx.finished) == 1)
+    await client.action("Ping", action_id="sync")  # every event of the call has arrived before the reply
     assert sim.pbx.finished[0].hangup_by == "system"
     missing = await client.action("Hangup", {"Channel": connect["Channel"]}, "h2")
     assert (missing.name, missing["Message"]) == ("Error", "No such channel")
@@ -153,6 +158,7 @@ async def test_caller_leaves_after_the_queue_timeout(sim: PbxSimulator, client: 
     assert leave["Queue"] == "support" and leave["Count"] == "0"
     assert not any(m.name == "QueueCallerAbandon" for m in client.messages)  # a timeout is not an abandon
     await eventually(lambda: len(sim.pbx.finished) == 1)
+    await client.action("Ping", action_id="sync")  # every event of the call has arrived before the reply
     line = next(line for line in sim.queue_log.lines if "EXITWITHTIMEOUT" in line)
     assert line.split("|")[1] == join["Uniqueid"] and line.endswith("|EXITWITHTIMEOUT|1|1|300")
     truth = sim.pbx.finished[0]
@@ -170,3 +176,17 @@ async def test_status_lists_live_channels(sim: PbxSimulator, client: RawAmiClien
     assert {m["Linkedid"] for m in items} == {connect["Linkedid"]}
     bridged = [m for m in items if m["BridgeID"]]
     assert {m["Channel"] for m in bridged} == {connect["Channel"], connect["DestChannel"]}
+
+
+async def test_hanging_up_a_ringing_agent_ends_only_that_attempt(sim: PbxSimulator, client: RawAmiClient) -> None:
+    await login(client)
+    await originate(client, "Yan", "+15551230018", "CHOICE=1", "ACCOUNT=9999", "HOLD=120", "__RINGSECS=10")
+    called = await client.wait_for(lambda m: m.name == "AgentCalled", within=20)
+    await client.action("CoreShowChannels", action_id="cs")
+    done = await client.wait_for(lambda m: m.name == "CoreShowChannelsComplete")
+    assert done["ListItems"] == "4"  # the ringing agent's Local pair is listed too
+    reply = await client.action("Hangup", {"Channel": called["DestChannel"]}, "h")
+    assert reply["Message"] == "Channel Hungup"
+    second = await client.wait_for(lambda m: m.name == "AgentCalled" and m["MemberName"] != called["MemberName"])
+    assert second["Linkedid"] == called["Linkedid"]
+    assert not any(m.name == "QueueCallerAbandon" for m in client.messages)

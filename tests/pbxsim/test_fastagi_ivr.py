@@ -66,6 +66,7 @@ async def test_call_runs_the_ivr_of_the_fastagi_server(agi_setup: tuple[PbxSimul
     join = await client.wait_for(lambda m: m.name == "QueueCallerJoin", within=10)
     assert join["Queue"] == "sales"  # the server's choice, from the digit the simulated caller pressed
     await eventually(lambda: len(sim.pbx.finished) == 1)
+    await client.action("Ping", action_id="sync")
     seen = menu.sessions[0]
     env = seen["env"]
     assert env.channel == join["Channel"] and env.uniqueid == join["Uniqueid"]
@@ -90,6 +91,7 @@ async def test_caller_hanging_up_mid_prompt_reaches_the_server(agi_setup: tuple[
     await client.action("Login", {"Username": "callcenter", "Secret": "lab-secret"}, action_id="l")
     await originate(client, "Olga", "+15551232058", ["CHOICE=1", "CUSTMODE=hangup-mid-prompt"], "o2")
     await eventually(lambda: len(sim.pbx.finished) == 1)
+    await client.action("Ping", action_id="sync")  # every event of the call has arrived before the reply
     await eventually(lambda: bool(menu.sessions) and menu.sessions[0].get("hung_up") is True)
     ends = [(m["Command"], m["Result"]) for m in client.messages if m.name == "AGIExecEnd"]
     assert ends[2] == ('STREAM FILE vm-options "123"', "Failure")

@@ -146,3 +146,10 @@ async def receive(ws: ClientConnection, *, skip_pings: bool = True, within: floa
         message = json.loads(await asyncio.wait_for(ws.recv(), within))
         if not (skip_pings and message["type"] == "ping"):
             return message
+
+
+async def eventually(condition: Callable[[], bool], within: float = 5.0) -> None:
+    """Wait until ``condition()`` holds (state of the server in this event loop), failing after ``within`` seconds."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 - the server exposes no event for its connection count
+            await asyncio.sleep(0.01)

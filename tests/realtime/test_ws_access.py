@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -41,6 +42,23 @@ async def test_bearer_header_cookie_and_query_token_all_sign_in(start_service: S
     cookie = issue_session_cookie(_User(), secret=TEST_SECRET)  # type: ignore[arg-type]
     async with service.connect("/ws/agent", None, headers={"Cookie": f"{SESSION_COOKIE}={cookie}"}) as ws:
         assert (await receive(ws))["stream"] == agent_stream(people.ids["alice"])
+
+
+async def test_a_query_token_is_masked_in_the_server_log(
+    start_service: StartService, people: People, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = await start_service()
+    caplog.set_level(logging.INFO, logger="uvicorn.error")
+    server_log = logging.getLogger("uvicorn.error")  # uvicorn's loggers do not propagate to the root
+    server_log.addHandler(caplog.handler)
+    token = people.tokens["bob"]
+    try:
+        async with service.connect("/ws/agent", None, query={"token": token, "since": 5}) as ws:
+            await receive(ws)
+    finally:
+        server_log.removeHandler(caplog.handler)
+    handshake = [r.getMessage() for r in caplog.records if "WebSocket /ws/agent" in r.getMessage()]
+    assert handshake and all("token=***&since=5" in line and token not in line for line in handshake)
 
 
 async def test_query_token_refused_when_turned_off(start_service: StartService, people: People) -> None:

@@ -8,7 +8,7 @@ import json
 from websockets.exceptions import ConnectionClosed
 
 from callcenter.realtime.wire import SUPERVISORS, agent_stream
-from tests.realtime.conftest import People, Service, StartService, receive
+from tests.realtime.conftest import People, Service, StartService, eventually, receive
 
 
 async def _publish_burst(service: Service, stream: str, count: int) -> None:
@@ -168,3 +168,43 @@ async def test_garbage_from_a_client_gets_an_error_and_the_connection_lives(
             assert error["type"] == "error" and "pong" in error["data"]["message"]
         await service.hub.publish(agent_stream(people.ids["alice"]), "call.update", {})
         assert (await receive(ws))["type"] == "call.update"
+
+
+async def test_clients_joining_together_share_one_snapshot(start_service: StartService, people: People) -> None:
+    service = await start_service()
+    gate, calls = asyncio.Event(), []
+
+    async def snapshot(name: str) -> dict:
+        calls.append(name)
+        await gate.wait()
+        return {"queues": ["support"]}
+
+    service.hub.register_snapshot("supervisors", snapshot)
+    clients = [service.connect("/ws/supervisor", people.tokens["sue"]) for _ in range(20)]
+    sockets = [await client.__aenter__() for client in clients]
+    try:
+        # The hub counts a client once it waits for its snapshot (the in-process history answers at once).
+        await eventually(lambda: service.hub.connections(SUPERVISORS) == 20)
+        gate.set()
+        firsts = [await receive(ws) for ws in sockets]
+    finally:
+        for client in clients:
+            await client.__aexit__(None, None, None)
+    assert calls == [SUPERVISORS]
+    assert all(m == firsts[0] for m in firsts) and firsts[0]["data"] == {"queues": ["support"]}
+
+
+async def test_messages_older_than_the_replay_age_come_back_as_a_snapshot(
+    start_service: StartService, people: People
+) -> None:
+    service = await start_service(replay_max_age=1)
+    stream, token = agent_stream(people.ids["alice"]), people.tokens["alice"]
+    async with service.connect("/ws/agent", token) as ws:
+        held = (await receive(ws))["seq"]
+    await service.hub.publish(stream, "call.update", {"n": 1})
+    async with service.connect("/ws/agent", token, query={"since": held}) as ws:
+        assert (await receive(ws))["type"] == "call.update"  # young enough: replayed
+    await asyncio.sleep(1.2)
+    async with service.connect("/ws/agent", token, query={"since": held}) as ws:
+        snap = await receive(ws)
+    assert (snap["type"], snap["seq"]) == ("snapshot", held + 1)
