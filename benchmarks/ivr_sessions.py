@@ -106,8 +106,33 @@ def cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def measure_server_turnaround() -> list[float]:
+    """Benchmark-only probe: seconds from a reply reaching a session to that session's next command.
+
+    It wraps two AgiSession methods in the server process; the library itself carries no timing code.
+    """
+    samples: list[float] = []
+    replied: dict[int, float] = {}
+    on_reply, send = AgiSession._on_reply, AgiSession._send
+
+    def timed_on_reply(session: AgiSession, reply: Any) -> bool:
+        replied[id(session)] = time.perf_counter()
+        return on_reply(session, reply)
+
+    async def timed_send(session: AgiSession, verb: str, args: list[str], extra_timeout_s: float = 0.0) -> Any:
+        started = replied.pop(id(session), None)
+        if started is not None:
+            samples.append(time.perf_counter() - started)
+        return await send(session, verb, args, extra_timeout_s)
+
+    AgiSession._on_reply = timed_on_reply  # type: ignore[method-assign]
+    AgiSession._send = timed_send  # type: ignore[method-assign]
+    return samples
+
+
 async def serve(impl: str, mode: str) -> None:
     gauge = Gauge()
+    turnaround = measure_server_turnaround() if impl == "ours" and mode == "paced" else []
 
     async def ours_paced(session: AgiSession) -> None:
         gauge.enter()
@@ -161,6 +186,11 @@ async def serve(impl: str, mode: str) -> None:
             return
         stats = {"cpu_s": cpu_s(), "rss_kb": rss_kb(), "active": gauge.active, "peak": gauge.peak}
         stats["peak_rss_kb"] = gauge.peak_rss_kb
+        if turnaround:
+            stats["turnaround_p50"] = percentile(turnaround, 50)
+            stats["turnaround_p99"] = percentile(turnaround, 99)
+            stats["turnaround_n"] = len(turnaround)
+            turnaround.clear()
         print(json.dumps(stats), flush=True)
 
 
@@ -225,17 +255,24 @@ async def place_calls(port: int, count: int, hold_s: float, ramp_s: float) -> li
     return await asyncio.gather(*(one(i) for i in range(count)))
 
 
-async def single(use_uvloop: bool, seconds: float) -> None:
-    for impl in ("ours", "panoramisk"):
-        server = ServerProcess(impl, "busy", use_uvloop)
-        try:
-            (report,) = await place_calls(server.port, 1, seconds, 0)
-        finally:
-            server.stop()
-        gaps = turnarounds([report])
+async def single(use_uvloop: bool, seconds: float, rounds: int) -> None:
+    runs: dict[str, list[tuple[int, float, float]]] = {"ours": [], "panoramisk": []}
+    for _ in range(rounds):
+        for impl, found in runs.items():
+            server = ServerProcess(impl, "busy", use_uvloop)
+            try:
+                (report,) = await place_calls(server.port, 1, seconds, 0)
+            finally:
+                server.stop()
+            gaps = turnarounds([report])
+            found.append((len(gaps), percentile(gaps, 50), percentile(gaps, 99)))
+    for impl, found in runs.items():
+        p99s = ", ".join(f"{p99 * 1e6:.0f}" for _, _, p99 in found)
+        count = statistics.median(n for n, _, _ in found)
         print(
-            f"single session   {impl:<10} {len(gaps):>7} round trips  "
-            f"p50 {percentile(gaps, 50) * 1e6:7.0f} us  p99 {percentile(gaps, 99) * 1e6:7.0f} us"
+            f"single session   {impl:<10} median of {rounds}: {count:.0f} round trips  "
+            f"p50 {statistics.median(p50 for _, p50, _ in found) * 1e6:.0f} us  "
+            f"p99 {statistics.median(p99 for _, _, p99 in found) * 1e6:.0f} us  (p99 per run: {p99s} us)"
         )
 
 
@@ -254,7 +291,7 @@ async def paced(use_uvloop: bool, sessions: int, hold_s: float, ramp_s: float) -
     finally:
         server.stop()
     window = t1 - t0
-    gaps = turnarounds(reports, after=ramp_s)
+    gaps = turnarounds(reports, after=ramp_s + 1.0)
     commands = sum(len(report.commands) for report in reports)
     print(
         f"paced            ours       {sessions} sessions together (peak {end['peak']}), "
@@ -262,8 +299,13 @@ async def paced(use_uvloop: bool, sessions: int, hold_s: float, ramp_s: float) -
     )
     print(
         f"  turnaround     p50 {percentile(gaps, 50) * 1e3:.2f} ms  p99 {percentile(gaps, 99) * 1e3:.2f} ms  "
-        f"max {max(gaps) * 1e3:.1f} ms  (over {len(gaps)} commands)"
+        f"max {max(gaps) * 1e3:.1f} ms  (Asterisk side: reply sent -> next command read, {len(gaps)} commands)"
     )
+    if "turnaround_p99" in end:
+        print(
+            f"  inside server  p50 {end['turnaround_p50'] * 1e3:.3f} ms  p99 {end['turnaround_p99'] * 1e3:.3f} ms  "
+            f"(reply handed to the session -> next command sent, {end['turnaround_n']} commands in the window)"
+        )
     print(
         f"  server CPU     {(end['cpu_s'] - start['cpu_s']) / window:.3f} of a core with all sessions open "
         f"({window:.1f} s window)"
@@ -313,7 +355,7 @@ async def main(args: argparse.Namespace, loop_name: str) -> None:
     print(f"Python {sys.version.split()[0]}, {loop_name}, {os.cpu_count()} CPUs, server in a child process")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other load skews latency)")
     if "single" in args.phases:
-        await single(not args.no_uvloop, args.single_seconds)
+        await single(not args.no_uvloop, args.single_seconds, args.rounds)
     if "paced" in args.phases:
         await paced(not args.no_uvloop, args.sessions, args.hold, args.ramp)
     if "saturated" in args.phases:

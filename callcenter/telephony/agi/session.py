@@ -232,7 +232,7 @@ class AgiSession:
         return GetDataResult(reply.result or "", reply.data == "timeout")
 
     async def wait_for_digit(self, timeout_ms: int = -1) -> str | None:
-        """WAIT FOR DIGIT: one key, or None after ``timeout_ms`` (-1 waits for ever)."""
+        """WAIT FOR DIGIT: one key, or None after ``timeout_ms`` (-1: until the limits' command timeout)."""
         reply = await self._send("WAIT FOR DIGIT", [str(int(timeout_ms))], max(timeout_ms, 0) / 1000)
         result = self._channel_result("WAIT FOR DIGIT", reply)
         return chr(result) if result > 0 else None

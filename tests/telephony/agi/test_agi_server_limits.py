@@ -168,6 +168,7 @@ async def test_a_failing_handler_is_logged_and_the_session_still_half_closes(cap
                 await run_agi_call("127.0.0.1", server.port, AgiCall(), clock=ScaledClock(100), idle_timeout_s=5)
                 for _ in range(2)
             ]
+        assert (server.sessions_started, server.sessions_failed) == (2, 2)
     for report in reports:  # the listener survived the first failure
         assert report.server_half_closed
         assert report.commands == ["ANSWER"]
