@@ -6,8 +6,8 @@ Run by hand (not part of the tests)::
                                    [--customers 20000] [--contacts 100000] [--db var/bench-screenpop.db]
 
 The repository (customers with phone numbers, contacts over several channels, notes, cases,
-callbacks) is built once with a progress bar and kept between runs. A child process runs the
-service (uvicorn, SQLite) and the PBX simulator with ``--agents`` queue members; it calls in about
+callbacks) is built once with a progress bar and kept between runs. One child process runs the
+service (uvicorn, SQLite), another the PBX simulator with ``--agents`` queue members, which calls in about
 ``--pops`` times a second with callers picked among the customers (each call rings one agent: a
 screen-pop), and adds ``--noise`` extra AMI events a second (Newstate, class ``call``) that the
 service must read and skip. This process holds one websocket per agent (``/ws/agent``, bearer
@@ -17,7 +17,7 @@ AMI event received -> card composed (history read) -> published -> delivered to 
 
 Printed: screen-pop latency p50/p99/max, websocket messages/s received, AMI events/s the
 simulator sent, and the service's memory per idle websocket connection (RSS before and after the
-agents connect). Client, service and simulator share the machine: the figures include that load.
+agents connect). Clients, service and simulator share the machine: the figures include that load.
 """
 
 from __future__ import annotations
@@ -75,23 +75,18 @@ async def ensure_agents(url: str, count: int) -> list[str]:
 
 
 async def serve(args: argparse.Namespace) -> None:
+    """The service alone, listening to the simulator's AMI port."""
     import uvicorn
 
     from callcenter.app import create_app
     from callcenter.config import AmiServerSettings, Settings
-    from callcenter.pbxsim.config import PbxConfig, numbered_agents
-    from callcenter.pbxsim.simulator import PbxSimulator
-    from callcenter.pbxsim.truth import CallSpec
 
-    sim = PbxSimulator(PbxConfig(queues=numbered_agents(args.agents, ["support"], first=FIRST_EXTENSION)))
-    sim.pbx.agent_policy = lambda call, member: 0.3
-    await sim.start()
     settings = Settings(
         database_url=args.url,
         data_dir=Path(args.db).parent,
         secret_key=SECRET,
         log_level="WARNING",
-        ami_servers=[AmiServerSettings(name="bench", port=sim.ami_port, username="callcenter", secret="lab-secret")],
+        ami_servers=[AmiServerSettings(name="bench", port=args.ami_port, username="callcenter", secret="lab-secret")],
     )
     app = create_app(settings)
     server = uvicorn.Server(
@@ -105,6 +100,19 @@ async def serve(args: argparse.Namespace) -> None:
         await asyncio.sleep(0.05)
     await app.state.telephony.clients["bench"].wait_connected()
     print(f"READY {server.servers[0].sockets[0].getsockname()[1]}", flush=True)
+    await serving
+
+
+async def simulate(args: argparse.Namespace) -> None:
+    """The simulated Asterisk in its own process: calls and AMI noise once told "go", stats on SIGINT."""
+    from callcenter.pbxsim.config import PbxConfig, numbered_agents
+    from callcenter.pbxsim.simulator import PbxSimulator
+    from callcenter.pbxsim.truth import CallSpec
+
+    sim = PbxSimulator(PbxConfig(queues=numbered_agents(args.agents, ["support"], first=FIRST_EXTENSION)))
+    sim.pbx.agent_policy = lambda call, member: 0.3
+    await sim.start()
+    print(f"AMI {sim.ami_port}", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go"
     rng = random.Random(3)
     stats = {"calls": 0, "noise_events": 0, "ami_events": 0}
@@ -141,8 +149,6 @@ async def serve(args: argparse.Namespace) -> None:
     stats["seconds"] = time.monotonic() - started
     counting.close()
     print("STATS " + json.dumps(stats), flush=True)
-    server.should_exit = True
-    await serving
     await sim.stop()
 
 
@@ -216,33 +222,46 @@ def quantile(values: list[float], q: float) -> float:
 async def main(args: argparse.Namespace) -> None:
     await fill(args.url, args.customers, args.contacts)
     tokens = await ensure_agents(args.url, args.agents)
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--serve", "--db", args.db, "--agents", str(args.agents), "--pops", str(args.pops),
-        "--noise", str(args.noise), "--customers", str(args.customers), "--contacts", str(args.contacts),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert child.stdout is not None and child.stdin is not None
+    common = ["--db", args.db, "--agents", str(args.agents), "--pops", str(args.pops), "--noise", str(args.noise),
+              "--customers", str(args.customers), "--contacts", str(args.contacts)]  # fmt: skip
+    pbx = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--simulate", *common, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    children = [pbx]
     try:
-        port = await _ready(child.stdout)
-        await measure(args, child, port, tokens)
+        ami_port = int((await _line(pbx.stdout, "AMI")).split()[1])
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--serve", *common, "--ami-port", str(ami_port), stdout=asyncio.subprocess.PIPE
+        )
+        children.append(child)
+        port = int((await _line(child.stdout, "READY")).split()[1])
+        await measure(args, pbx, child, port, tokens)
     finally:
-        if child.returncode is None:
-            child.kill()
-            await child.wait()
+        for process in children:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
 
 
-async def _ready(stdout: asyncio.StreamReader) -> int:
-    """The service's port, once the child says READY (its log lines before are skipped)."""
+async def _line(stdout: asyncio.StreamReader | None, prefix: str) -> str:
+    """The child's first output line starting with ``prefix`` (its log lines before are skipped)."""
+    assert stdout is not None
     while True:
         line = (await asyncio.wait_for(stdout.readline(), 120)).decode()
         if not line:
-            raise SystemExit("the service did not start")
-        if line.startswith("READY"):
-            return int(line.split()[1])
+            raise SystemExit(f"a child process ended before saying {prefix}")
+        if line.startswith(prefix):
+            return line
 
 
-async def measure(args: argparse.Namespace, child: asyncio.subprocess.Process, port: int, tokens: list[str]) -> None:
-    assert child.stdout is not None and child.stdin is not None
+async def measure(
+    args: argparse.Namespace,
+    pbx: asyncio.subprocess.Process,
+    child: asyncio.subprocess.Process,
+    port: int,
+    tokens: list[str],
+) -> None:
+    assert pbx.stdin is not None
     await asyncio.sleep(1.0)
     before = rss_kib(child.pid)
     latencies: list[float] = []
@@ -256,8 +275,8 @@ async def measure(args: argparse.Namespace, child: asyncio.subprocess.Process, p
     await asyncio.wait_for(ready.wait(), 120)
     await asyncio.sleep(1.0)
     after = rss_kib(child.pid)
-    child.stdin.write(b"go\n")
-    await child.stdin.drain()
+    pbx.stdin.write(b"go\n")
+    await pbx.stdin.drain()
     await asyncio.sleep(args.warmup)
     counts["measuring"], counts["messages"] = 1, 0
     started = time.monotonic()
@@ -265,16 +284,10 @@ async def measure(args: argparse.Namespace, child: asyncio.subprocess.Process, p
     elapsed = time.monotonic() - started
     messages = counts["messages"]
     counts["measuring"] = 0
-    child.send_signal(signal.SIGINT)
-    stats_line = ""
-    while not stats_line.startswith("STATS"):
-        stats_line = (await child.stdout.readline()).decode()
-        if not stats_line:
-            break
+    pbx.send_signal(signal.SIGINT)
+    stats = json.loads((await _line(pbx.stdout, "STATS"))[6:])
     stop.set()
     await asyncio.gather(*clients, return_exceptions=True)
-    await child.wait()
-    stats = json.loads(stats_line[6:]) if stats_line.startswith("STATS") else {}
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"repository: {args.customers:,} customers, {args.contacts:,} contacts (SQLite {args.db})")
@@ -306,6 +319,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--db", default="var/bench-screenpop.db")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--simulate", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--ami-port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     args.url = f"sqlite+aiosqlite:///{args.db}"
@@ -316,5 +331,7 @@ if __name__ == "__main__":
     arguments = parse()
     if arguments.serve:
         asyncio.run(serve(arguments))
+    elif arguments.simulate:
+        asyncio.run(simulate(arguments))
     else:
         asyncio.run(main(arguments))

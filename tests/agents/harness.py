@@ -46,19 +46,24 @@ class Floor:
 
 
 async def seed(url: str, password_hash: str) -> tuple[dict[str, str], dict[str, int], int]:
-    """Agents alice (1001) and bob (1002), and the customer Hana Sato with history on two channels."""
+    """Agents alice (1001) and bob (1002), supervisor sue, and the customer Hana Sato with history on two channels."""
     engine = create_engine(url)
     tokens, ids = {}, {}
     try:
         async with unit_of_work(create_sessionmaker(engine)) as session:
-            for username, interface in [("alice", "Local/agent1001@agents/n"), ("bob", "Local/agent1002@agents/n")]:
+            people = [
+                ("alice", Role.AGENT, "Local/agent1001@agents/n"),
+                ("bob", Role.AGENT, "Local/agent1002@agents/n"),
+                ("sue", Role.SUPERVISOR, None),
+            ]
+            for username, role, interface in people:
                 user = User(
                     username=username,
-                    display_name=f"{username.title()} Agent",
-                    role=Role.AGENT,
+                    display_name=f"{username.title()} {role.value.title()}",
+                    role=role,
                     password_hash=password_hash,
                     interface=interface,
-                    queues=["support"],
+                    queues=["support"] if interface else [],
                 )
                 session.add(user)
                 await session.flush()

@@ -52,6 +52,7 @@ async def test_the_rung_agent_alone_gets_the_card_then_the_call_then_wrap_up(lab
     async with (
         lab.service.connect("/ws/agent", lab.tokens["alice"]) as alice,
         lab.service.connect("/ws/agent", lab.tokens["bob"]) as bob,
+        lab.service.connect("/ws/supervisor", lab.tokens["sue"]) as sue,
         api(lab, "alice") as alice_api,
         api(lab, "bob") as bob_api,
     ):
@@ -60,6 +61,9 @@ async def test_the_rung_agent_alone_gets_the_card_then_the_call_then_wrap_up(lab
         assert (await bob_api.post("/api/agent/pause", json={"reason": "Lunch"})).status_code == 202
         paused = await state_of(bob, "paused")
         assert paused["reason"] == "Lunch"
+        while (seen := (await until(sue, "agent.state"))["data"])["user_id"] != lab.ids["bob"]:
+            pass
+        assert (seen["name"], seen["state"], seen["reason"]) == ("Bob Agent", "paused", "Lunch")
         lab.call(talk=3.0)
         ringing = await until(alice, "call.ringing")
         card = ringing["data"]["call"]["card"]
