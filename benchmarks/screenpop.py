@@ -31,7 +31,6 @@ import signal
 import statistics
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -211,7 +210,7 @@ async def agent(port: int, token: str, latencies: list[float], counts: dict[str,
             if message["type"] == "ping":
                 await ws.send('{"type":"pong"}')
             elif message["type"] == "call.ringing" and counts["measuring"]:
-                latencies.append(now - datetime.fromisoformat(message["data"]["call"]["rang_at"]).timestamp())
+                latencies.append(now - message["data"]["received_at"])
 
 
 def quantile(values: list[float], q: float) -> float:

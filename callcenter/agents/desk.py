@@ -4,7 +4,8 @@ The call tracker says what Asterisk did (a member rang, answered, a call ended, 
 desk turns that into one agent's view and into the messages of their ``agent:<user id>`` stream:
 
 - ``agent.state``   ``{"state", "reason", "since"}`` whenever the state the agent sees changes.
-- ``call.ringing``  ``{"call": {...}, "card": {...}}`` the screen-pop (the card is composed elsewhere).
+- ``call.ringing``  ``{"call": {..., "card": {...}}, "received_at"}`` the screen-pop (the card is composed
+  elsewhere); ``received_at``: epoch seconds when the service took the ring off the AMI stream.
 - ``call.connected`` ``{"call": {...}}`` the agent answered: the card becomes the active call.
 - ``call.missed``   ``{"call_id", "reason"}`` the ring stopped without this agent answering.
 - ``call.ended``    ``{"call_id", "outcome", "contact", "disposition_required"}``: wrap-up begins.
@@ -137,12 +138,12 @@ class DeskBook:
         desk.asterisk_state, desk.asterisk_reason = state, reason
         return self._state_message(desk, at)
 
-    def ringing(self, user_id: int, call: DeskCall) -> list[Message]:
-        """A queue rings the agent: the screen-pop."""
+    def ringing(self, user_id: int, call: DeskCall, *, received_at: float | None = None) -> list[Message]:
+        """A queue rings the agent: the screen-pop (``received_at``: when the service took the ring in)."""
         desk = self.desk(user_id)
         desk.call = call
         self._calls.setdefault(call.id, set()).add(user_id)
-        out: list[Message] = [(user_id, "call.ringing", {"call": call.public()})]
+        out: list[Message] = [(user_id, "call.ringing", {"call": call.public(), "received_at": received_at})]
         return out + self._state_message(desk, call.since)
 
     def connected(self, user_id: int, call_id: str, at: datetime) -> list[Message]:

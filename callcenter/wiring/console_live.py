@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +108,16 @@ class LiveConsole:
         self.call_ids: dict[str, str] = {}  # Linkedid -> call id, for the IVR's events
         self.linkedids: dict[str, str] = {}  # call id -> Linkedid of ended calls not recorded yet
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._received: dict[tuple[str, str], float] = {}
+
+    def stamp(self, event: object) -> None:
+        """Called by the ingest as it emits each tracker event: note when a ring was taken off the AMI stream.
+
+        The tracker's own time may run ahead of the wall clock (it never goes behind Asterisk's
+        durations), so the screen-pop carries this wall-clock instant too (``received_at``).
+        """
+        if isinstance(event, AgentRinging):
+            self._received[(event.key.external_id, member_key(event.agent_interface))] = time.time()
 
     def set_users(self, users: Mapping[str, AgentUser]) -> None:
         """Replace the interface -> user map (users added or changed)."""
@@ -189,6 +200,7 @@ class LiveConsole:
         self._spawn(self.composer.prefetch(call_id, event.caller_number))
 
     async def _on_ringing(self, event: AgentRinging) -> None:
+        received = self._received.pop((event.key.external_id, member_key(event.agent_interface)), None)
         user = self._user(event.agent_interface)
         if user is None:
             return
@@ -219,7 +231,7 @@ class LiveConsole:
             since=event.at,
             card=card,
         )
-        await self._send(self.desks.ringing(user.user_id, desk_call))
+        await self._send(self.desks.ringing(user.user_id, desk_call, received_at=received))
 
     async def _on_ended(self, event: CallEnded) -> None:
         call_id = event.key.external_id

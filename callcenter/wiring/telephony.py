@@ -149,7 +149,7 @@ async def start_telephony(
         runtime.sessions, region=settings.default_region, publish=runtime.bus.publish, console=console
     )
     for server in settings.ami_servers:
-        ingest = CallIngest(recorder, server=server.name, agent_users=users, publish=runtime.bus.publish)
+        ingest = CallIngest(recorder, server=server.name, agent_users=users, publish=_publisher(runtime, console))
         client = AmiClient.from_settings(
             server, consumer=ingest.consume, on_connect=ingest.on_connect, only_events=INGEST_EVENTS
         )
@@ -161,6 +161,17 @@ async def start_telephony(
     refresh = parts.keep_users_fresh(runtime, options.users_refresh_seconds)
     parts.refresher = asyncio.get_running_loop().create_task(refresh, name="agent users refresh")
     return parts
+
+
+def _publisher(runtime: Runtime, console: LiveConsole) -> Callable[[object], None]:
+    """Tracker events onto the bus, each stamped by the console as it leaves the ingest."""
+    bus = runtime.bus
+
+    def publish(event: object) -> None:
+        console.stamp(event)
+        bus.publish(event)
+
+    return publish
 
 
 async def _agent_users(runtime: Runtime) -> dict[str, AgentUser] | None:

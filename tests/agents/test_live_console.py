@@ -67,6 +67,7 @@ async def test_the_rung_agent_alone_gets_the_card_then_the_call_then_wrap_up(lab
         lab.call(talk=3.0)
         ringing = await until(alice, "call.ringing")
         card = ringing["data"]["call"]["card"]
+        assert isinstance(ringing["data"]["received_at"], float)
         assert card["known"] is True, card
         assert card["customer"]["display_name"] == "Hana Sato"
         assert card["customer"]["segment"] == "gold"
