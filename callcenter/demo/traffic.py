@@ -57,11 +57,11 @@ class DemoTraffic:
         talk = rng.uniform(25.0, 75.0)
         if rng.random() < UNKNOWN_SHARE or not self.callers:
             number = f"+1555020{rng.randrange(10**4):04d}"
-            # Not on file: the account prompt gets 0000#, then the menu gets 1 (support).
-            return CallSpec(caller_num=number, caller_name="", choice="", account="0000#1", hold=900.0, talk=talk)
+            # Asked for an account number, they type one that is not on file, then pick support.
+            return CallSpec(caller_num=number, choice="1", account="0000", hold=900.0, talk=talk, answers_prompts=True)
         number = rng.choice(self.callers)
         choice = "1" if rng.random() < 0.7 else "2"
-        return CallSpec(caller_num=number, caller_name="", choice=choice, account="", hold=900.0, talk=talk)
+        return CallSpec(caller_num=number, choice=choice, account="", hold=900.0, talk=talk, answers_prompts=True)
 
     async def run(self) -> None:
         """Call in for ever: the first call at once, then on average ``calls_per_minute``."""

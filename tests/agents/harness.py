@@ -38,9 +38,21 @@ class Floor:
     ids: dict[str, int]
     customer_id: int
 
-    def call(self, number: str = CALLER, *, talk: float = 4.0, ring: float = 1.0) -> None:
-        """A caller dials in, picks support (1) in the menu and talks ``talk`` seconds once answered."""
-        spec = CallSpec(caller_num=number, caller_name="Hana", choice="1", account="", hold=600.0, talk=talk)
+    def call(self, number: str = CALLER, *, talk: float = 4.0, ring: float = 1.0, known: bool = True) -> None:
+        """A caller dials in, picks support (1) in the menu and talks ``talk`` seconds once answered.
+
+        An unknown caller is asked for an account number first: they type one not on file (0000#).
+        """
+        account = "" if known else "0000"
+        spec = CallSpec(
+            caller_num=number,
+            caller_name="Hana",
+            choice="1",
+            account=account,
+            hold=600.0,
+            talk=talk,
+            answers_prompts=True,
+        )
         spec.ring_seconds = ring
         self.sim.pbx.originate(spec)
 

@@ -135,3 +135,23 @@ async def test_asterisk_refusals_and_impossible_actions_are_explained(lab: Floor
         assert (await alice_api.post("/api/agent/hangup")).json()["detail"] == "you have no call to hang up"
         reason = await alice_api.post("/api/agent/pause", json={"reason": "x\r\nAction: Hangup"})
         assert reason.status_code == 422
+
+
+async def test_an_unknown_caller_pops_a_card_ready_to_create_the_customer(lab: Floor) -> None:
+    async with lab.service.connect("/ws/agent", lab.tokens["alice"]) as alice, api(lab, "alice") as alice_api:
+        await receive(alice)
+        lab.call("+15559876543", talk=1.0, known=False)
+        card = (await until(alice, "call.ringing"))["data"]["call"]["card"]
+        assert (card["known"], card["customer"], card["history"]) == (False, None, None)
+        assert card["suggested_customer"]["phone"] == "+15559876543"
+        assert card["call"]["ivr_inputs"]["identification/ask-account"] == "0000"
+        made = await alice_api.post(
+            "/api/customers",
+            json={
+                "display_name": "New caller",
+                "identities": [{"kind": "phone", "value": card["suggested_customer"]["phone"]}],
+            },
+        )
+        assert made.status_code == 201
+        recorded = await until(alice, "call.recorded")
+        assert recorded["data"]["customer_id"] == made.json()["id"]  # the call joined the customer made meanwhile
