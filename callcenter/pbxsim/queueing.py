@@ -250,9 +250,9 @@ class Queueing:
         ev.varset(one, "BRIDGEPEER", winner.pair.one.name)
         call.agent_pair, call.member, call.bridge = winner.pair, member, bridge
         truth = call.truth
-        if truth.agent_interface is None:  # a transferred call keeps the first queue and agent that took it
-            truth.queue, truth.agent_interface, truth.agent_name = queue.name, member.agent.interface, member.agent.name
-            truth.wait_seconds = round(wait, 3)
+        # A call transferred into another queue is recorded with the visit that answered it last.
+        truth.queue, truth.agent_interface, truth.agent_name = queue.name, member.agent.interface, member.agent.name
+        truth.wait_seconds = round(wait, 3)
         if losers:
             self.distribute()
 

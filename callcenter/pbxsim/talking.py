@@ -149,9 +149,7 @@ def _complete(
     member.agent.wrapup_until = now + queue.config.wrapuptime
     if call.truth.outcome != "transferred":
         call.truth.outcome = "handled"
-        call.truth.talk_seconds = round(now - connected, 3)
-    elif reason == "transfer":
-        call.truth.talk_seconds = round(now - connected, 3)
+    call.truth.talk_seconds = round(now - connected, 3)
     pbx.queueing.distribute()
 
 

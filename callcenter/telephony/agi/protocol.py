@@ -169,10 +169,7 @@ class AgiServerConnection:
     def receive_data(self, data: bytes) -> list[AgiEvent]:
         """Consume bytes from the socket and return the complete events they finish."""
         if (
-            self._env is None
-            and not self._buffer
-            and data.find(b"\n") == len(data) - 1
-            and len(data) <= self._max_line
+            self._env is None and not self._buffer and data.find(b"\n") == len(data) - 1 and len(data) <= self._max_line
         ):  # the usual read: exactly one reply line
             event = self._reply_line(data[:-1].decode("utf-8", "replace"))
             return [] if event is None else [event]
