@@ -69,6 +69,10 @@ CONSOLE_EVENTS: tuple[type, ...] = (
 )
 
 
+# Calls remembered at most (IVR trails, ring stamps, ended calls awaiting their record): a call whose
+# AMI events never come (FastAGI without AMI) or whose recording keeps failing must not grow memory.
+MAX_TRACKED = 20_000
+
 # IVR inputs that are the IVR's findings, not keys the caller pressed.
 NOT_KEYED = frozenset({"customer", "queue", "estimated_wait_s"})
 
@@ -117,7 +121,7 @@ class LiveConsole:
         durations), so the screen-pop carries this wall-clock instant too (``received_at``).
         """
         if isinstance(event, AgentRinging):
-            self._received[(event.key.external_id, member_key(event.agent_interface))] = time.time()
+            _bounded(self._received, (event.key.external_id, member_key(event.agent_interface)), time.time())
 
     def set_users(self, users: Mapping[str, AgentUser]) -> None:
         """Replace the interface -> user map (users added or changed)."""
@@ -178,7 +182,7 @@ class LiveConsole:
             return
         trail = self.ivr.get(event.linkedid)
         if trail is None:
-            trail = self.ivr[event.linkedid] = LiveCall(event.caller_number or None, None, event.channel)
+            trail = _bounded(self.ivr, event.linkedid, LiveCall(event.caller_number or None, None, event.channel))
             call_id = self.call_ids.get(event.linkedid)
             call = self.calls.get(call_id) if call_id else None
             if call_id and call is not None and call.caller_number is None and trail.caller_number:
@@ -242,7 +246,7 @@ class LiveConsole:
                 self._spawn(self._hold_for_wrap_up(user_id))
         self.calls.pop(call_id, None)
         # The IVR trail stays until the call is recorded: the recorder stores the path with the contact.
-        self.linkedids[call_id] = event.key.linkedid
+        _bounded(self.linkedids, call_id, event.key.linkedid)
         self.call_ids.pop(event.key.linkedid, None)
         self.composer.forget(call_id)
 
@@ -283,3 +287,11 @@ class LiveConsole:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _bounded(table: dict[Any, Any], key: Any, value: Any) -> Any:
+    """Store ``value``, dropping the oldest entries beyond :data:`MAX_TRACKED`; answer ``value``."""
+    table[key] = value
+    while len(table) > MAX_TRACKED:
+        del table[next(iter(table))]
+    return value
