@@ -197,8 +197,8 @@ class LiveConsole:
 
     def _on_started(self, event: CallStarted) -> None:
         call_id = event.key.external_id
-        self.calls[call_id] = LiveCall(event.caller_number, event.caller_name, event.channel)
-        self.call_ids[event.key.linkedid] = call_id
+        _bounded(self.calls, call_id, LiveCall(event.caller_number, event.caller_name, event.channel))
+        _bounded(self.call_ids, event.key.linkedid, call_id)
         if event.caller_number is None:
             return
         self._spawn(self.composer.prefetch(call_id, event.caller_number))
