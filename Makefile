@@ -4,9 +4,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup test-setup lint migrate
+.PHONY: run serve test setup test-setup lint migrate
 
-run: setup migrate
+# The demo: the service on SQLite (var/demo/) with a simulated Asterisk calling in; `make serve` for a real one.
+run: setup
+	$(VENV)/bin/callcenter demo
+
+serve: setup migrate
 	$(VENV)/bin/callcenter serve
 
 test: test-setup

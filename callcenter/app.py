@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from callcenter import __version__
+from callcenter.agents import routes as agent_routes
 from callcenter.api import health
 from callcenter.api.errors import install_error_handlers
 from callcenter.bus import EventBus
 from callcenter.config import Settings
 from callcenter.contacts import contact_routes, customer_routes, work_routes
-from callcenter.contacts.call_recorder import CallRecorder
 from callcenter.db import create_engine, create_sessionmaker
 from callcenter.flowstore import routes as flowstore_routes
 from callcenter.flowstore.live import build_catalog, follow_publications
@@ -31,11 +32,14 @@ from callcenter.users import routes as user_routes
 from callcenter.wallboard import routes as wallboard_routes
 from callcenter.wallboard.feed import FEED_TYPES, WallboardFeed
 from callcenter.web import routes as web_routes
-from callcenter.wiring.ami_links import AmiLinks, agent_users
+from callcenter.wiring.telephony import start_telephony
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; nothing touches the database or the network until the lifespan starts."""
+def create_app(settings: Settings | None = None, *, ivr_clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """Build the app; nothing touches the database or the network until the lifespan starts.
+
+    ``ivr_clock``: the time IVR flows see (opening hours); the demo pins it to business hours.
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -57,16 +61,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feed = runtime.wallboard = WallboardFeed(runtime.supervision, runtime.hub, settings.wallboard)
         runtime.bus.subscribe("wallboard", feed.on_event, types=FEED_TYPES)
         runtime.hub.register_snapshot("supervisors", feed.snapshot)
+        options = {"ivr_clock": ivr_clock} if ivr_clock else {}
+        telephony = await start_telephony(runtime, app.state.ivr_catalog, **options)
+        app.state.telephony = telephony
+        if telephony is not None:
+            app.state.desk_services = agent_routes.DeskServices(telephony.desks, telephony.actions)
         await runtime.bus.start()
-        links = AmiLinks(
-            settings.ami_servers,
-            bus=runtime.bus,
-            recorder=CallRecorder(runtime.sessions, region=settings.default_region),
-            supervision=runtime.supervision,
-            users=await agent_users(runtime.sessions) if settings.ami_servers else None,
-        )
-        runtime.ami, runtime.ami_links = links.clients, links
-        await links.start()
         tasks = [
             following,
             asyncio.create_task(run_alert_checks(runtime.supervision, runtime.sessions)),
@@ -76,7 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            await links.close()
+            if telephony is not None:
+                await telephony.stop()
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         wallboard_routes.router,
         realtime_routes.router,
         supervision_routes.router,
+        agent_routes.router,
     ):
         app.include_router(router)
     app.mount("/static", web_routes.static_files(), name="static")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from callcenter.commands import ami, asterisk, db, flows, pbxsim, users
+from callcenter.commands import ami, asterisk, db, demo, flows, pbxsim, users
 from callcenter.config import Settings
 from callcenter.logs import configure_logging
 
@@ -16,6 +16,7 @@ app.add_typer(ami.app, name="ami")
 app.add_typer(flows.app, name="flows")
 app.add_typer(asterisk.app, name="asterisk")
 app.command("pbxsim")(pbxsim.pbxsim)
+app.command("demo")(demo.demo)
 
 
 @app.command()

@@ -104,6 +104,24 @@ class WallboardSettings(BaseModel):
     history_hours: float = Field(4.0, gt=0, le=48, description="Hours of history the wallboard chart keeps.")
 
 
+class ConsoleSettings(BaseModel):
+    """The live agent console: FastAGI IVR serving, agent actions, wrap-up rules."""
+
+    serve_fastagi: bool = Field(False, description="Run the FastAGI server (the IVR) inside the service.")
+    disposition_queues: list[str] = Field(
+        default_factory=list, description="Queues whose calls need a disposition before the agent is ready again."
+    )
+    pause_reasons: list[str] = Field(
+        default_factory=lambda: ["Break", "Lunch", "Training", "Meeting", "Back office"],
+        description="Pause reasons the console offers (QueuePause Reason).",
+    )
+    originate_context: str = Field("from-agents", description="Dialplan context click-to-call dials numbers in.")
+    transfer_context: str = Field("transfer", description="Dialplan context of blind transfer targets.")
+    users_refresh_seconds: float = Field(
+        30.0, gt=0, description="How often the map of agent phones (member interface -> user) is reloaded."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLCENTER_", env_nested_delimiter="__", extra="ignore")
 
@@ -134,6 +152,7 @@ class Settings(BaseSettings):
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     wallboard: WallboardSettings = Field(default_factory=WallboardSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     def resolved_secret(self) -> str:
         """The signing secret: the configured one, or one generated once and kept in data_dir."""

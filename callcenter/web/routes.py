@@ -44,4 +44,6 @@ async def agent_console(request: Request, session: SessionDep) -> Response:
     user = await _browser_user(request, session)
     if user is None:
         return RedirectResponse("/login?next=/agent", status_code=303)
-    return templates.TemplateResponse(request, "agent.html", {"title": "Agent console", "user": user})
+    reasons = request.app.state.runtime.settings.console.pause_reasons
+    context = {"title": "Agent console", "user": user, "pause_reasons": reasons}
+    return templates.TemplateResponse(request, "agent.html", context)

@@ -12,32 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from collections.abc import Callable, Mapping, Sequence
 
 from callcenter.bus import EventBus
 from callcenter.calls.agents import AgentUser
 from callcenter.calls.summary import CallSummary
 from callcenter.config import AmiServerSettings
 from callcenter.contacts.call_recorder import CallRecorder, RecordedCall
-from callcenter.db import unit_of_work
 from callcenter.supervision.service import Supervision
 from callcenter.telephony.ami.client import AmiClient
-from callcenter.users.models import User
 from callcenter.wiring.call_ingest import INGEST_EVENTS, CallIngest
 
 log = logging.getLogger(__name__)
-
-
-async def agent_users(sessions: async_sessionmaker[AsyncSession]) -> dict[str, AgentUser]:
-    """The users who own a queue member interface, by interface."""
-    async with unit_of_work(sessions) as session:
-        rows = await session.execute(
-            select(User.interface, User.id, User.display_name).where(User.interface.is_not(None))
-        )
-        return {interface: AgentUser(user_id, name) for interface, user_id, name in rows}
 
 
 class BusRecorder:
@@ -75,6 +61,7 @@ class AmiLinks:
         recorder: CallRecorder,
         supervision: Supervision,
         users: Mapping[str, AgentUser] | None = None,
+        publish: Callable[[object], None] | None = None,
         watch_every: float = 0.5,
     ) -> None:
         self.supervision = supervision
@@ -85,7 +72,9 @@ class AmiLinks:
         for server in servers:
             if server.name in self.clients:
                 raise ValueError(f"two AMI servers are named {server.name!r}; names must be unique")
-            ingest = CallIngest(metered, server=server.name, agent_users=users, publish=bus.publish)  # type: ignore[arg-type]
+            ingest = CallIngest(
+                metered, server=server.name, agent_users=users, publish=publish or bus.publish  # type: ignore[arg-type]
+            )
             self.ingests[server.name] = ingest
             self.clients[server.name] = AmiClient.from_settings(
                 server, consumer=ingest.consume, on_connect=ingest.on_connect, only_events=INGEST_EVENTS

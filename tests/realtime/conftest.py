@@ -51,9 +51,9 @@ class Service:
 
 
 @asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Service]:
+async def running(settings: Settings, **app_options: Any) -> AsyncIterator[Service]:
     """The app served by uvicorn on an ephemeral port in this event loop."""
-    app = create_app(settings)
+    app = create_app(settings, **app_options)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, ws="websockets-sansio", ws_per_message_deflate=False, log_level="warning"
     )

@@ -3,6 +3,7 @@
 import { api, attempt, say } from "./api.js";
 import { localInputToIso, localInputValue, when } from "./format.js";
 import { callbackText, caseText, renderContacts, renderList, renderNotes } from "./history.js";
+import { startDesk } from "./desk.js";
 
 const me = Number(document.querySelector(".who").dataset.userId);
 const state = { customer: null, contacts: [], nextCursor: null };
@@ -139,3 +140,7 @@ $("logout").addEventListener("click", async () => {
 });
 
 loadMyWork();
+startDesk({
+  openCustomer,
+  refresh: async () => Promise.all([state.customer ? openCustomer(state.customer.id) : null, loadMyWork()]),
+});

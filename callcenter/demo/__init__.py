@@ -1,0 +1,1 @@
+"""`callcenter demo`: the whole service on SQLite with the PBX simulator calling in, demo people and customers."""
