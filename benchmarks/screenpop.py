@@ -97,7 +97,7 @@ async def serve(args: argparse.Namespace) -> None:
             serving.result()
             raise SystemExit("the service stopped while starting")
         await asyncio.sleep(0.05)
-    await app.state.telephony.clients["bench"].wait_connected()
+    await app.state.telephony.links.clients["bench"].wait_connected()
     print(f"READY {server.servers[0].sockets[0].getsockname()[1]}", flush=True)
     await serving
 

@@ -135,7 +135,7 @@ async def floor(database_url: str, data_dir: Path, password_hash: str, **console
             agi = svc.app.state.telephony.agi
             ivr.port = agi.port
             sim.pbx.agi_url = f"agi://127.0.0.1:{agi.port}"
-            await svc.app.state.telephony.clients["pbx1"].wait_connected()
+            await svc.app.state.telephony.links.clients["pbx1"].wait_connected()
             yield Floor(svc, sim, tokens, ids, customer_id)
     finally:
         await sim.stop()
