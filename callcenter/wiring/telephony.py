@@ -190,6 +190,7 @@ async def _start_fastagi(runtime: Runtime, catalog: FlowCatalog, clock: Callable
     services = IvrServices(
         customers=RepositoryCustomers(runtime.sessions, default_region=settings.default_region),
         callbacks=RepositoryCallbacks(runtime.sessions, default_region=settings.default_region),
+        surveys=runtime.supervision,
         clock=clock,
         on_event=runtime.bus.publish,
         timezone=settings.ivr.timezone,
