@@ -49,14 +49,30 @@ async def _report(request: Request, session: Any, start: date, end: date, interv
         raise InvalidInput(str(exc)) from exc
 
 
-def _answer(rows: list[dict[str, Any]], fmt: ReportFormat, name: str, meta: dict[str, Any]) -> Any:
+def _answer(
+    rows: list[dict[str, Any]],
+    fmt: ReportFormat,
+    kind: str,
+    report: IntervalReport,
+    start: date,
+    end: date,
+    interval: Interval,
+) -> Any:
+    """The rows as a CSV download or as JSON with the range they cover."""
     if fmt is ReportFormat.CSV:
+        name = f"{kind}-{start}-{end}-{interval.value}"
         return Response(
             rows_to_csv(rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
-    return {**meta, "rows": rows}
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "interval": interval.value,
+        "timezone": report.rules.timezone,
+        "rows": rows,
+    }
 
 
 StartQuery = Annotated[date, Query(description="First local day of the range (YYYY-MM-DD).")]
@@ -78,9 +94,7 @@ async def queue_report(
 ) -> Any:
     """Per-queue figures of every interval of local days ``start``..``end``."""
     report = await _report(request, session, start, end, interval)
-    meta = {"start": start.isoformat(), "end": end.isoformat(), "interval": interval.value}
-    meta["timezone"] = report.rules.timezone
-    return _answer(report.queue_rows(queue), format, f"queues-{start}-{end}-{interval.value}", meta)
+    return _answer(report.queue_rows(queue), format, "queues", report, start, end, interval)
 
 
 @router.get("/api/reports/agents")
@@ -96,9 +110,7 @@ async def agent_report(
 ) -> Any:
     """Per-agent figures of every interval of local days ``start``..``end``."""
     report = await _report(request, session, start, end, interval)
-    meta = {"start": start.isoformat(), "end": end.isoformat(), "interval": interval.value}
-    meta["timezone"] = report.rules.timezone
-    return _answer(report.agent_rows(agent), format, f"agents-{start}-{end}-{interval.value}", meta)
+    return _answer(report.agent_rows(agent), format, "agents", report, start, end, interval)
 
 
 @router.get("/api/metrics/live")
