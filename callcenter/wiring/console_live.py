@@ -193,7 +193,10 @@ class LiveConsole:
             trail.ivr_path.append(event.node)
         elif event.kind == "input_collected" and event.node and event.data.get("kind") not in NOT_KEYED:
             value, result = event.data.get("value"), event.data.get("result")
-            trail.ivr_inputs[event.node] = value if result == "ok" else f"{value or '-'} ({result})"
+            # A survey node asks several questions: each answer is kept under its own question.
+            kind = str(event.data.get("kind") or "")
+            key = f"{event.node}:{kind.removeprefix('survey:')}" if kind.startswith("survey:") else event.node
+            trail.ivr_inputs[key] = value if result == "ok" else f"{value or '-'} ({result})"
 
     def _on_started(self, event: CallStarted) -> None:
         call_id = event.key.external_id
