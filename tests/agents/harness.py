@@ -109,11 +109,14 @@ async def seed(url: str, password_hash: str) -> tuple[dict[str, str], dict[str, 
         await engine.dispose()
 
 
-def floor_settings(database_url: str, data_dir: Path, ami_port: int, **console: object) -> Settings:
+def floor_settings(
+    database_url: str, data_dir: Path, ami_port: int, backplane: str | None = None, **console: object
+) -> Settings:
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
         secret_key=TEST_SECRET,
+        backplane=backplane,
         ami_servers=[AmiServerSettings(name="pbx1", port=ami_port, username="callcenter", secret="lab-secret")],
         agi={"port": 0},
         ivr={"flows_dir": FLOWS},
@@ -122,14 +125,16 @@ def floor_settings(database_url: str, data_dir: Path, ami_port: int, **console: 
 
 
 @asynccontextmanager
-async def floor(database_url: str, data_dir: Path, password_hash: str, **console: object) -> AsyncIterator[Floor]:
+async def floor(
+    database_url: str, data_dir: Path, password_hash: str, backplane: str | None = None, **console: object
+) -> AsyncIterator[Floor]:
     """pbxsim (only agents 1001 and 1002 take support calls) and the service listening to it."""
     tokens, ids, customer_id = await seed(database_url, password_hash)
     ivr = FastAgiIvr("127.0.0.1", 0)
     sim = PbxSimulator(PbxConfig(), clock=Clock(speed=4.0), ivr=ivr)
     await sim.start()
     sim.pbx.pause("Local/agent1003@agents/n", None, True, "not in this test")
-    settings = floor_settings(database_url, data_dir, sim.ami_port, **console)
+    settings = floor_settings(database_url, data_dir, sim.ami_port, backplane, **console)
     try:
         async with running_with_clock(settings) as svc:
             agi = svc.app.state.telephony.agi
