@@ -117,6 +117,7 @@ def _banner(
     url = f"http://{host}:{port}"
     echo(f"callcenter demo listening on {url}")
     echo(f"  agent console: {url}/agent      API docs: {url}/docs")
+    echo(f"  wallboard (supervisor): {url}/wallboard      reports: {url}/reports")
     echo(f"  database: {settings.database_url} ({new_customers} demo customers added this time)")
     echo(f"  simulated Asterisk: AMI 127.0.0.1:{ami_port} ({AMI_USER}/{AMI_SECRET}), IVR over FastAGI :{agi_port}")
     echo(f"  calls: about {rate:g} a minute through the main-menu IVR into the support and sales queues")
