@@ -18,6 +18,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+import redis.asyncio as redis
 from sqlalchemy.engine import make_url
 
 from callcenter import migrate
@@ -29,6 +30,7 @@ from callcenter.users.models import Role, User
 from callcenter.users.passwords import hash_password
 from callcenter.users.tokens import issue_token
 
+REDIS_URL = os.environ.get("CALLCENTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_ADMIN_URL = os.environ.get("CALLCENTER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 PASSWORD = "correct horse battery"
@@ -86,6 +88,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = request.getfixturevalue("postgres_url")
     asyncio.run(_truncate(url))
     return url
+
+
+@pytest.fixture
+async def shared_postgres(postgres_url: str) -> str:
+    """For several instances: the PostgreSQL test database emptied and Redis without the hub's keys."""
+    await _truncate(postgres_url)
+    client = redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except OSError as exc:
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    keys = [key async for key in client.scan_iter("callcenter:hub:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+    return postgres_url
 
 
 @pytest.fixture

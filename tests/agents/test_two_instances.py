@@ -6,39 +6,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import redis.asyncio as redis
 
 from callcenter.config import Settings
 from tests.agents.harness import CALLER, FLOWS, floor
 from tests.agents.test_live_console import until
-from tests.conftest import TEST_SECRET, _truncate
-from tests.realtime.conftest import REDIS_URL, receive, running
+from tests.conftest import REDIS_URL, TEST_SECRET
+from tests.realtime.conftest import receive, running
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-async def shared(postgres_url: str) -> str:
-    await _truncate(postgres_url)
-    client = redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except OSError as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
-    keys = [key async for key in client.scan_iter("callcenter:hub:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
-    return postgres_url
-
-
 async def test_agent_on_instance_b_gets_the_screen_pop_of_a_call_instance_a_ingested(
-    shared: str, tmp_path: Path, password_hash: str
+    shared_postgres: str, tmp_path: Path, password_hash: str
 ) -> None:
-    async with floor(shared, tmp_path / "a", password_hash, backplane=REDIS_URL) as lab:
+    async with floor(shared_postgres, tmp_path / "a", password_hash, backplane=REDIS_URL) as lab:
         # Instance B listens to no Asterisk at all: whatever reaches its agents came through Redis.
         b_settings = Settings(
-            database_url=shared,
+            database_url=shared_postgres,
             data_dir=tmp_path / "b",
             secret_key=TEST_SECRET,
             backplane=REDIS_URL,

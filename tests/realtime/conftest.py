@@ -24,8 +24,6 @@ from callcenter.users.models import Role, User
 from callcenter.users.tokens import issue_token
 from tests.conftest import TEST_SECRET
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
 
 @dataclass
 class Service:

@@ -9,34 +9,18 @@ import pytest
 import redis.asyncio as redis
 
 from callcenter.realtime.wire import SUPERVISORS, agent_stream
-from tests.conftest import _truncate
-from tests.realtime.conftest import REDIS_URL, StartService, add_people, receive
+from tests.conftest import REDIS_URL
+from tests.realtime.conftest import StartService, add_people, receive
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-async def shared(postgres_url: str) -> str:
-    """The PostgreSQL test database emptied, and this test's Redis database without hub keys."""
-    await _truncate(postgres_url)
-    client = redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except OSError as exc:
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
-    keys = [key async for key in client.scan_iter("callcenter:hub:*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
-    return postgres_url
-
-
 async def test_a_message_published_on_a_reaches_b_and_resume_works_on_b(
-    start_service: StartService, shared: str
+    start_service: StartService, shared_postgres: str
 ) -> None:
-    people = await add_people(shared)
-    a = await start_service(database_url=shared, backplane=REDIS_URL)
-    b = await start_service(database_url=shared, backplane=REDIS_URL)
+    people = await add_people(shared_postgres)
+    a = await start_service(database_url=shared_postgres, backplane=REDIS_URL)
+    b = await start_service(database_url=shared_postgres, backplane=REDIS_URL)
     alice = agent_stream(people.ids["alice"])
     async with (
         b.connect("/ws/agent", people.tokens["alice"]) as alice_b,
@@ -64,11 +48,11 @@ async def test_a_message_published_on_a_reaches_b_and_resume_works_on_b(
 
 
 async def test_both_instances_publishing_one_stream_share_one_sequence(
-    start_service: StartService, shared: str
+    start_service: StartService, shared_postgres: str
 ) -> None:
-    people = await add_people(shared)
-    a = await start_service(database_url=shared, backplane=REDIS_URL)
-    b = await start_service(database_url=shared, backplane=REDIS_URL)
+    people = await add_people(shared_postgres)
+    a = await start_service(database_url=shared_postgres, backplane=REDIS_URL)
+    b = await start_service(database_url=shared_postgres, backplane=REDIS_URL)
     async with (
         a.connect("/ws/supervisor", people.tokens["sue"]) as on_a,
         b.connect("/ws/supervisor", people.tokens["ada"]) as on_b,
@@ -91,11 +75,11 @@ async def test_both_instances_publishing_one_stream_share_one_sequence(
 
 
 async def test_after_losing_redis_an_instance_replays_what_its_clients_missed(
-    start_service: StartService, shared: str, caplog: pytest.LogCaptureFixture
+    start_service: StartService, shared_postgres: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    people = await add_people(shared)
-    a = await start_service(database_url=shared, backplane=REDIS_URL)
-    b = await start_service(database_url=shared, backplane=REDIS_URL)
+    people = await add_people(shared_postgres)
+    a = await start_service(database_url=shared_postgres, backplane=REDIS_URL)
+    b = await start_service(database_url=shared_postgres, backplane=REDIS_URL)
     alice = agent_stream(people.ids["alice"])
     admin = redis.from_url(REDIS_URL, decode_responses=True)
     caplog.set_level(logging.WARNING, logger="callcenter.realtime.redis_backplane")
