@@ -39,6 +39,22 @@ async def originate(client: AmiClient, name: str, number: str, **variables: str)
     await client.action("Originate", fields)
 
 
+def listen(sim: PbxSimulator, ingest: CallIngest, *, reconnect: float, reconnect_max: float | None = None) -> AmiClient:
+    """The service's AMI link to the simulator, feeding ``ingest``, retrying after ``reconnect`` seconds."""
+    return AmiClient(
+        "sim",
+        "127.0.0.1",
+        sim.ami_port,
+        username="callcenter",
+        secret="lab-secret",
+        consumer=ingest.consume,
+        on_connect=ingest.on_connect,
+        only_events=INGEST_EVENTS,
+        reconnect_min_delay=reconnect,
+        reconnect_max_delay=reconnect_max or reconnect,
+    )
+
+
 async def test_calls_before_during_and_across_a_cut_are_each_one_contact(tmp_path, sessions) -> None:
     queue_log = tmp_path / "queue_log"
     sim = PbxSimulator(clock=accelerated(SPEED), queue_log_path=queue_log)
@@ -50,18 +66,7 @@ async def test_calls_before_during_and_across_a_cut_are_each_one_contact(tmp_pat
         clock=sim.pbx.clock.now,
         wrapup_seconds={"support": 5},
     )
-    listener = AmiClient(
-        "sim",
-        "127.0.0.1",
-        sim.ami_port,
-        username="callcenter",
-        secret="lab-secret",
-        consumer=ingest.consume,
-        on_connect=ingest.on_connect,
-        only_events=INGEST_EVENTS,
-        reconnect_min_delay=1.0,
-        reconnect_max_delay=1.0,
-    )
+    listener = listen(sim, ingest, reconnect=1.0)
     dialer = AmiClient(
         "dialer",
         "127.0.0.1",
@@ -121,18 +126,7 @@ async def test_asterisk_restart_mid_call_and_calls_after_it(tmp_path, sessions) 
     ingest = CallIngest(
         CallRecorder(sessions), server="sim", queue_log=QueueLogFile(queue_log), clock=sim.pbx.clock.now
     )
-    listener = AmiClient(
-        "sim",
-        "127.0.0.1",
-        sim.ami_port,
-        username="callcenter",
-        secret="lab-secret",
-        consumer=ingest.consume,
-        on_connect=ingest.on_connect,
-        only_events=INGEST_EVENTS,
-        reconnect_min_delay=0.1,
-        reconnect_max_delay=0.2,
-    )
+    listener = listen(sim, ingest, reconnect=0.1, reconnect_max=0.2)
     dialer = AmiClient(
         "dialer",
         "127.0.0.1",
@@ -179,18 +173,7 @@ async def test_busy_hour_with_random_cuts_gives_one_contact_per_queued_call(tmp_
     ingest = CallIngest(
         CallRecorder(sessions), server="sim", queue_log=QueueLogFile(queue_log), clock=sim.pbx.clock.now
     )
-    listener = AmiClient(
-        "sim",
-        "127.0.0.1",
-        sim.ami_port,
-        username="callcenter",
-        secret="lab-secret",
-        consumer=ingest.consume,
-        on_connect=ingest.on_connect,
-        only_events=INGEST_EVENTS,
-        reconnect_min_delay=0.3,
-        reconnect_max_delay=0.3,
-    )
+    listener = listen(sim, ingest, reconnect=0.3)
     dialer = AmiClient("dialer", "127.0.0.1", sim.ami_port, username="callcenter", secret="lab-secret", events="off")
     calls = 40
     try:
